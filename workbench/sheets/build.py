@@ -1,0 +1,161 @@
+"""Build a solution sheet: run, print, write atomically, optionally compile to PDF.
+
+Everything is first written into a private temporary folder inside the output
+folder; only when the whole build (and the PDF, if asked for) succeeded are the
+files moved into place.  A failed build leaves no ``.tex``/``.pdf`` behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from .. import __version__
+from ..errors import InputError, WorkbenchError
+from ..tasks import loader, runner
+from ..tasks.model import Figure, Outcome
+from ..tasks.registry import Context
+from .latex import SheetPrinter, escape
+
+
+class LatexError(WorkbenchError):
+    """pdflatex failed; the message carries the relevant log lines."""
+
+
+@dataclass
+class BuildResult:
+    tex: Path
+    pdf: Path | None
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[str]:
+        return [k for k, o in self.outcomes.items() if not o.passed]
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("workbench.sheets", "templates"),
+        block_start_string="((*", block_end_string="*))",
+        variable_start_string="(((", variable_end_string=")))",
+        comment_start_string="((#", comment_end_string="#))",
+        autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+    )
+
+
+def render(sheet: loader.ExerciseFile, outcomes: dict[str, Outcome]) -> str:
+    """The LaTeX document for ``sheet`` given each exercise's outcome."""
+    printer = SheetPrinter()
+    exercises = []
+    for ex in sheet.exercises:
+        out = outcomes[ex.id]
+        body = []
+        if ex.statement:
+            body.append("\\paragraph{Problem.} " + escape(ex.statement) + "\n")
+        body.append("\\paragraph{Solution.}\n")
+        body.extend(printer.doprint(b) for b in out.blocks)
+        body.append(printer.print_claims(out.claims))
+        body.append(printer.print_checks(out.checks))
+        exercises.append({"title": escape(ex.title), "body": "\n".join(body)})
+    intro = ""
+    if sheet.source:
+        intro = (f"Source: {escape(sheet.source)}. Every answer below was derived by the "
+                 "workbench and checked against independent references; statements taken "
+                 "from the source are marked \\claimok{} (holds) or \\claimbad{} (does not "
+                 "hold).\n")
+    return _environment().get_template("sheet.tex.j2").render(
+        title=escape(sheet.title), version=__version__, intro=intro, exercises=exercises)
+
+
+def _progress(items, label: str, enabled: bool):
+    if not enabled:
+        yield from items
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=None) as bar:
+        job = bar.add_task(label, total=len(items))
+        for item in items:
+            bar.update(job, description=f"{label}: {item.id}")
+            yield item
+            bar.advance(job)
+
+
+def run_sheet(sheet: loader.ExerciseFile, ctx: Context, progress: bool = False):
+    return {ex.id: runner.run(ex, ctx)
+            for ex in _progress(sheet.exercises, sheet.path.name, progress)}
+
+
+def compile_pdf(tex: Path) -> Path:
+    """Run latexmk (or pdflatex twice) next to ``tex``; raise LatexError with the log's errors."""
+    if shutil.which("latexmk"):
+        cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", tex.name]
+    elif shutil.which("pdflatex"):
+        cmd = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name]
+    else:
+        raise InputError("--pdf needs TeX (latexmk or pdflatex), which is not installed; "
+                         "the .tex was not written either. Install TeX Live, e.g. "
+                         "apt-get install texlive-latex-extra latexmk")
+    runs = 1 if cmd[0] == "latexmk" else 2
+    for _ in range(runs):
+        proc = subprocess.run(cmd, cwd=tex.parent, capture_output=True, text=True,
+                              timeout=300, stdin=subprocess.DEVNULL)
+        if proc.returncode != 0:
+            raise LatexError(f"LaTeX failed on {tex.name}:\n" + _log_errors(tex))
+    return tex.with_suffix(".pdf")
+
+
+def _log_errors(tex: Path) -> str:
+    log = tex.with_suffix(".log")
+    if not log.exists():
+        return "(no log written)"
+    lines = log.read_text(errors="replace").splitlines()
+    picked = []
+    for i, line in enumerate(lines):
+        if line.startswith("!") or "Error" in line:
+            picked.extend(lines[i : i + 3])
+    return "\n".join(picked[:30]) or "\n".join(lines[-20:])
+
+
+def build(path: str | Path, outdir: str | Path = "build", pdf: bool = False,
+          progress: bool | None = None) -> BuildResult:
+    """Build the sheet for exercise file ``path`` into ``outdir``."""
+    sheet = loader.load(path)
+    outdir = Path(outdir)
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create output folder {outdir}: {exc}") from None
+    stem = Path(path).stem
+    progress = sys.stderr.isatty() if progress is None else progress
+    with tempfile.TemporaryDirectory(prefix=f".{stem}-", dir=outdir) as tmp:
+        tmp = Path(tmp)
+        figdir_name = f"{stem}-figures"
+        ctx = Context(figure_dir=tmp / figdir_name)
+        outcomes = run_sheet(sheet, ctx, progress)
+        for out in outcomes.values():  # the .tex refers to figures relative to itself
+            for b in out.blocks:
+                if isinstance(b, Figure) and b.path.is_absolute():
+                    b.path = b.path.relative_to(tmp)
+        tex = tmp / f"{stem}.tex"
+        tex.write_text(render(sheet, outcomes), encoding="utf-8")
+        made_pdf = compile_pdf(tex) if pdf else None
+        final_tex = outdir / tex.name
+        if (tmp / figdir_name).exists():
+            target = outdir / figdir_name
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(tmp / figdir_name, target)
+        os.replace(tex, final_tex)
+        final_pdf = None
+        if made_pdf is not None:
+            final_pdf = outdir / made_pdf.name
+            os.replace(made_pdf, final_pdf)
+    return BuildResult(final_tex, final_pdf, outcomes)

@@ -1,0 +1,100 @@
+"""LaTeX printing of task outcomes: one method per block type.
+
+User text (titles, statements, table cells, claims) goes through
+:func:`escape`, so ``%``, ``&``, ``\\`` or ``}`` in an exercise file cannot break
+the document.  Math blocks carry LaTeX that SymPy's printer made.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..tasks import model
+
+_SPECIALS = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+}
+_UNICODE = {
+    "∇": r"$\nabla$", "≤": r"$\le$", "≥": r"$\ge$", "≈": r"$\approx$", "→": r"$\to$",
+    "×": r"$\times$", "·": r"$\cdot$", "−": "-", "–": "--", "—": "---", "∞": r"$\infty$",
+    "λ": r"$\lambda$", "η": r"$\eta$", "κ": r"$\kappa$", "β": r"$\beta$", "ε": r"$\varepsilon$",
+    "σ": r"$\sigma$", "π": r"$\pi$", "∂": r"$\partial$", "‖": r"$\|$", "ᵀ": r"$^\top$",
+    "²": r"$^2$", "³": r"$^3$", "√": r"$\surd$", "α": r"$\alpha$", "μ": r"$\mu$",
+    "θ": r"$\theta$", "Σ": r"$\Sigma$", "∈": r"$\in$", "⟨": r"$\langle$", "⟩": r"$\rangle$",
+    "✓": r"\ding{51}", "✗": r"\ding{55}", "’": "'", "“": "``", "”": "''",
+}
+_PATTERN = re.compile("|".join(re.escape(k) for k in list(_SPECIALS) + list(_UNICODE)))
+
+
+def escape(text: str) -> str:
+    """Escape prose for LaTeX; common math symbols become their LaTeX forms."""
+    text = str(text)
+    out = _PATTERN.sub(lambda m: _SPECIALS.get(m.group(), _UNICODE.get(m.group())), text)
+    # anything else outside ASCII that pdflatex cannot typeset is dropped visibly
+    return "".join(c if ord(c) < 128 or c in "\n" else "?" for c in out) if any(
+        ord(c) > 127 for c in out) else out
+
+
+class SheetPrinter:
+    """Prints blocks as LaTeX; ``print_X`` handles ``model.X``."""
+
+    def doprint(self, block: model.Block) -> str:
+        return getattr(self, "print_" + type(block).__name__)(block)
+
+    def print_Text(self, b: model.Text) -> str:
+        return "\n\n".join(escape(p) for p in b.text.split("\n\n")) + "\n"
+
+    def print_Math(self, b: model.Math) -> str:
+        return f"\\begin{{dmath*}}\n{b.latex}\n\\end{{dmath*}}\n"
+
+    def print_Steps(self, b: model.Steps) -> str:
+        rows = []
+        for lhs, rhs, note in b.rows:
+            tag = f" && \\text{{{escape(note)}}}" if note else ""
+            rows.append(f"{lhs} &= {rhs}{tag}")
+        body = " \\\\\n".join(rows)
+        return f"\\begin{{align*}}\n{body}\n\\end{{align*}}\n"
+
+    def print_Boxed(self, b: model.Boxed) -> str:
+        return (f"\\begin{{answer}}{{{escape(b.label)}}}\n\\begin{{dmath*}}\n{b.latex}\n"
+                f"\\end{{dmath*}}\n\\end{{answer}}\n")
+
+    def print_Table(self, b: model.Table) -> str:
+        def cell(i, c):
+            return f"${c}$" if i in b.math_columns else escape(c)
+
+        cols = "l" * len(b.header)
+        head = " & ".join(f"\\textbf{{{escape(h)}}}" for h in b.header)
+        body = "\n".join(" & ".join(cell(i, c) for i, c in enumerate(r)) + r" \\" for r in b.rows)
+        caption = f"\\caption*{{{escape(b.caption)}}}\n" if b.caption else ""
+        return ("\\begin{table}[h!]\n\\centering\\small\n" + caption +
+                f"\\begin{{tabular}}{{{cols}}}\n\\toprule\n{head} \\\\\n\\midrule\n{body}\n"
+                "\\bottomrule\n\\end{tabular}\n\\end{table}\n")
+
+    def print_Figure(self, b: model.Figure) -> str:
+        return ("\\begin{figure}[h!]\n\\centering\n"
+                f"\\includegraphics[width={b.width}]{{{b.path.as_posix()}}}\n"
+                f"\\caption*{{{escape(b.caption)}}}\n\\end{{figure}}\n")
+
+    def print_RawLatex(self, b: model.RawLatex) -> str:
+        return b.latex + "\n"
+
+    def print_checks(self, checks: list[model.Check]) -> str:
+        if not checks:
+            return ""
+        rows = [[("✓" if c.passed else "✗ FAILED"), c.name, c.detail] for c in checks]
+        return self.print_Table(model.Table(["", "check", "evidence"], rows,
+                                            "Machine checks for this exercise"))
+
+    def print_claims(self, claims: list[model.Claim]) -> str:
+        out = []
+        for c in claims:
+            mark = "\\claimok" if c.holds else "\\claimbad"
+            detail = f" --- {escape(c.detail)}" if c.detail else ""
+            out.append(f"\\item[{mark}] {escape(c.statement)}{detail}")
+        if not out:
+            return ""
+        return ("\\paragraph{What the source claims.}\n\\begin{itemize}\n" + "\n".join(out)
+                + "\n\\end{itemize}\n")
