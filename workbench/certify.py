@@ -238,7 +238,7 @@ def certify(
 
     jax, jnp = jaxutil.jax(), jaxutil.jnp()
     fj = sp.lambdify(xs, f, modules="jax")
-    scalar = lambda v: fj(*[v[i] for i in range(n)])  # noqa: E731
+    scalar = lambda v: fj(*[v[i] for i in range(n)]) + 0.0 * v[0]  # noqa: E731 - constants too
     G_ad = np.asarray(jax.jit(jax.vmap(jax.grad(scalar)))(jnp.asarray(P)))
     errors = {"autodiff": _mixed(G_sym, G_ad),
               "finite_difference": _fd_errors(G_sym, finite_diff.gradient, fc, cols, 2,

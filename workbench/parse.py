@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import math
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 
 import sympy as sp
@@ -123,11 +124,12 @@ def _prescan(text: str) -> None:
         raise ParseError("unbalanced parentheses")
 
 
-def read(text: str) -> ast.Expression:
+def read(text: str, functions: Iterable[str] | None = None) -> ast.Expression:
     """Parse ``text`` with Python's grammar and check every node against the whitelist.
 
     Returns the ``ast.Expression``; raises :class:`ParseError` naming the first
-    offending token.  No code is ever executed.
+    offending token (outermost first).  ``functions``, when given, are the only
+    names that may be called.  No code is ever executed.
     """
     if not isinstance(text, str):
         raise ParseError(f"expected a string, got {type(text).__name__}")
@@ -141,9 +143,10 @@ def read(text: str) -> ast.Expression:
     except (RecursionError, MemoryError, ValueError):
         raise ParseError("expression too complex to parse") from None
     text = text.strip()
-    stack = [(tree, 0)]
-    while stack:  # iterative, so a deep tree cannot exhaust the Python stack
-        node, depth = stack.pop()
+    known = set(functions) if functions is not None else None
+    queue = deque([(tree, 0)])
+    while queue:  # iterative, so a deep tree cannot exhaust the Python stack
+        node, depth = queue.popleft()
         if depth > MAX_DEPTH:
             raise _fail(f"expression nests deeper than {MAX_DEPTH} levels at", node, text)
         if not isinstance(node, _ALLOWED):
@@ -160,6 +163,9 @@ def read(text: str) -> ast.Expression:
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name):
                 raise _fail("only named functions can be called:", node.func, text)
+            if known is not None and node.func.id not in known:
+                raise _fail(f"unknown function (known: {', '.join(sorted(known))}):",
+                            node.func, text)
             if node.keywords:
                 raise _fail("keyword arguments are not supported:", node.keywords[0].value, text)
             if any(isinstance(a, ast.Starred) for a in node.args):
@@ -170,14 +176,18 @@ def read(text: str) -> ast.Expression:
             isinstance(node.value, bool) or not isinstance(node.value, int | float)
         ):
             raise _fail("only real number literals are allowed:", node, text)
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+        queue.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
     return tree
 
 
 def literal(node: ast.Constant, text: str) -> sp.Rational:
     """The exact rational value of a number literal, read from its source text."""
     if isinstance(node.value, int):
+        if node.value.bit_length() > 3 * MAX_POWER_DIGITS:
+            raise _fail(f"number literal longer than {MAX_POWER_DIGITS} digits:", node, text)
         return sp.Integer(node.value)
+    if not math.isfinite(node.value) or node.value and not 1e-300 < abs(node.value) < 1e300:
+        raise _fail("number literal out of range (beyond 1e±300):", node, text)
     source = ast.get_source_segment(text, node) or repr(node.value)
     source = source.replace("_", "")
     try:
@@ -296,7 +306,7 @@ def parse(text: str, variables: Iterable[str] | None = None) -> sp.Expr:
     ...
     workbench.errors.ParseError: syntax error (invalid syntax) 'i' at column 1
     """
-    tree = read(text)
+    tree = read(text, FUNCTIONS)
     symbols = symbols_for(variables) if variables is not None else None
     try:
         expr = _ScalarBuilder(text.strip(), symbols).build(tree)

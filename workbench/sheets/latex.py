@@ -23,7 +23,7 @@ _UNICODE = {
     "σ": r"$\sigma$", "π": r"$\pi$", "∂": r"$\partial$", "‖": r"$\|$", "ᵀ": r"$^\top$",
     "²": r"$^2$", "³": r"$^3$", "√": r"$\surd$", "α": r"$\alpha$", "μ": r"$\mu$",
     "θ": r"$\theta$", "Σ": r"$\Sigma$", "∈": r"$\in$", "⟨": r"$\langle$", "⟩": r"$\rangle$",
-    "✓": r"\ding{51}", "✗": r"\ding{55}", "’": "'", "“": "``", "”": "''",
+    "…": r"\ldots{}", "✓": r"\ding{51}", "✗": r"\ding{55}", "’": "'", "“": "``", "”": "''",
 }
 _PATTERN = re.compile("|".join(re.escape(k) for k in list(_SPECIALS) + list(_UNICODE)))
 
@@ -58,20 +58,23 @@ class SheetPrinter:
         return f"\\begin{{align*}}\n{body}\n\\end{{align*}}\n"
 
     def print_Boxed(self, b: model.Boxed) -> str:
-        return (f"\\begin{{answer}}{{{escape(b.label)}}}\n\\begin{{dmath*}}\n{b.latex}\n"
-                f"\\end{{dmath*}}\n\\end{{answer}}\n")
+        # \boxed cannot break lines: long answers are typeset by breqn, framed by the label
+        body = (f"\\[\n\\boxed{{{b.latex}}}\n\\]" if len(b.latex) < 300 else
+                f"\\begin{{dmath*}}\n{b.latex}\n\\end{{dmath*}}")
+        return f"\\begin{{answer}}{{{escape(b.label)}}}\n{body}\n\\end{{answer}}\n"
 
     def print_Table(self, b: model.Table) -> str:
         def cell(i, c):
             return f"${c}$" if i in b.math_columns else escape(c)
 
-        cols = "l" * len(b.header)
+        # the last column wraps (evidence, notes); the others keep their natural width
+        cols = "l" * (len(b.header) - 1) + ">{\\raggedright\\arraybackslash}X"
         head = " & ".join(f"\\textbf{{{escape(h)}}}" for h in b.header)
         body = "\n".join(" & ".join(cell(i, c) for i, c in enumerate(r)) + r" \\" for r in b.rows)
         caption = f"\\caption*{{{escape(b.caption)}}}\n" if b.caption else ""
         return ("\\begin{table}[h!]\n\\centering\\small\n" + caption +
-                f"\\begin{{tabular}}{{{cols}}}\n\\toprule\n{head} \\\\\n\\midrule\n{body}\n"
-                "\\bottomrule\n\\end{tabular}\n\\end{table}\n")
+                f"\\begin{{tabularx}}{{\\linewidth}}{{{cols}}}\n\\toprule\n{head} \\\\\n\\midrule\n"
+                f"{body}\n\\bottomrule\n\\end{{tabularx}}\n\\end{{table}}\n")
 
     def print_Figure(self, b: model.Figure) -> str:
         return ("\\begin{figure}[h!]\n\\centering\n"

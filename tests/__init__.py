@@ -1,0 +1,1 @@
+"""workbench test suite."""

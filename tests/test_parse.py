@@ -1,0 +1,134 @@
+"""The safe parser: exact values, located errors, hostile input, round trips."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workbench.errors import ParseError
+from workbench.functions import sigmoid, softplus
+from workbench.parse import parse, parse_assignments
+from workbench.printing import to_text
+
+x, y = sp.symbols("x y", real=True)
+
+
+def test_decimals_become_exact_rationals():
+    assert parse("1.5*x") == sp.Rational(3, 2) * x
+    assert parse("2.625") == sp.Rational(21, 8)
+    assert parse("1e-3") == sp.Rational(1, 1000)
+    assert parse("0.1") == sp.Rational(1, 10)  # not the binary float 0.1000000000000000055…
+
+
+def test_functions_and_constants():
+    assert parse("exp(x) + log(y) + sqrt(x)") == sp.exp(x) + sp.log(y) + sp.sqrt(x)
+    assert parse("sigmoid(x) + softplus(y)") == sigmoid(x) + softplus(y)
+    assert parse("sin(pi/2*(x - y))") == sp.sin(sp.pi / 2 * (x - y))
+    assert parse("abs(x)") == sp.Abs(x)
+    assert parse("log(8, 2)") == 3
+
+
+def test_declared_variables():
+    assert parse("x*y", ["x", "y"]) == x * y
+    with pytest.raises(ParseError, match="undeclared variable") as err:
+        parse("x*z", ["x", "y"])
+    assert err.value.token == "z" and err.value.column == 3
+
+
+@pytest.mark.parametrize("text, token, message", [
+    ("__import__('os')", "__import__", "unknown function"),
+    ("x.real", "x.real", "transpose"),
+    ("foo(x)", "foo", "unknown function"),
+    ("x^2", "x^2", "use \\*\\* for powers"),
+    ("x if y else 1", "", "not allowed"),
+    ("[x, y]", "", "not allowed"),
+    ("x < y", "x < y", "comparisons"),
+    ("lambda: 1", "lambda: 1", "lambda"),
+    ("exp(x, y)", "exp(x, y)", "takes 1"),
+    ("1/0", "1/0", "division by zero"),
+    ("'text'", "'text'", "real number"),
+    ("1j*x", "1j", "real number"),
+])
+def test_refusals_name_token(text, token, message):
+    with pytest.raises(ParseError, match=message) as err:
+        parse(text)
+    assert token in str(err.value)
+
+
+def test_hostile_sizes_answer_fast():
+    for text in ["9**9**9**9", "(" * 10_000 + "x" + ")" * 10_000, "-" * 100_000 + "x",
+                 "x" + "+x" * 3000, "2**1000000", "x**(10**9)", "1" * 6000]:
+        start = time.perf_counter()
+        with pytest.raises(ParseError):
+            parse(text)
+        assert time.perf_counter() - start < 1.0, text
+
+
+def test_assignments_exact():
+    assert parse_assignments("x=3,y=0.5") == {"x": 3, "y": sp.Rational(1, 2)}
+    assert parse_assignments("t=pi/2") == {"t": sp.pi / 2}
+    with pytest.raises(ParseError, match="name=value"):
+        parse_assignments("x3")
+    with pytest.raises(ParseError, match="undeclared"):
+        parse_assignments("x=y")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_random_text_never_executes(text):
+    """Any string either parses to a SymPy expression or raises ParseError - nothing else."""
+    try:
+        result = parse(text)
+    except ParseError:
+        return
+    assert isinstance(result, sp.Expr)
+
+
+HOSTILE = st.sampled_from([
+    "__import__", "os", "system", "eval", "exec", "open", "(", ")", ".", "__class__",
+    "lambda", ":", ",", "[", "]", "{", "}", "'", '"', ";", "\n", "**", "*", "x", "9", "@",
+    "getattr", "globals", "=", "==", " ", "-", "e", "1.5", "sin", "exp(", "T",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(HOSTILE, max_size=25).map("".join))
+def test_hostile_token_soup_only_parse_errors(text):
+    try:
+        result = parse(text)
+    except ParseError:
+        return
+    assert isinstance(result, sp.Expr)
+
+
+LEAVES = st.sampled_from(["x", "y", "2", "0.5", "3/7", "pi"])
+UNARY = st.sampled_from(["exp", "log", "sin", "cos", "tanh", "sigmoid", "softplus", "sqrt",
+                         "abs", "atan"])
+
+
+def _exprs():
+    return st.recursive(
+        LEAVES,
+        lambda inner: st.one_of(
+            st.tuples(UNARY, inner).map(lambda t: f"{t[0]}({t[1]})"),
+            st.tuples(inner, st.sampled_from(["+", "-", "*", "/"]), inner).map(
+                lambda t: f"({t[0]} {t[1]} {t[2]})"),
+            st.tuples(inner, st.sampled_from(["2", "3", "-1", "0.5"])).map(
+                lambda t: f"({t[0]})**{t[1]}"),
+        ),
+        max_leaves=8,
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(_exprs())
+def test_printed_text_parses_back(text):
+    try:
+        expr = parse(text)
+    except ParseError:
+        return  # e.g. a division that simplifies to 1/0
+    assert parse(to_text(expr)) == expr

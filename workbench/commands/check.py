@@ -1,0 +1,39 @@
+"""``workbench check``: is a claimed gradient right?"""
+
+from __future__ import annotations
+
+from ..claims import check_claim
+from ..errors import InputError
+from .common import add_expr_args, emit, read_function
+
+
+def register(sub) -> None:
+    p = sub.add_parser("check", help="check a claimed gradient of EXPR",
+                       description="Compare claimed gradient components with the true ones "
+                                   "(symbolically, then at random points in 50 digits).")
+    add_expr_args(p, at=False)
+    p.add_argument("--claimed", action="append", metavar="E", default=[],
+                   help="one claimed component; repeat in --wrt order")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    f, names = read_function(args)
+    if not args.claimed:
+        raise InputError("give the claimed gradient with --claimed, one per variable")
+    result = check_claim(f, args.claimed, names)
+    data = result.to_dict()
+    data["variables"] = names
+    emit(args, data, _readable(data, args.claimed))
+    return 0 if result.verdict == "correct" else 1
+
+
+def _readable(d: dict, claimed: list[str]) -> str:
+    if d["verdict"] == "correct":
+        return "correct: the claimed gradient equals the true gradient"
+    names = d["variables"]
+    wrong = ", ".join(f"∂f/∂{names[i]} (claimed {claimed[i]})" for i in d["wrong_components"])
+    c = d["counterexample"]
+    at = ", ".join(f"{k}={v:.6g}" for k, v in c["point"].items())
+    return (f"incorrect: {wrong}\n  counterexample at ({at}): claimed {c['claimed']}, "
+            f"true {c['true']}")

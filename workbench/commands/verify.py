@@ -1,0 +1,69 @@
+"""``workbench verify``: run every exercise's checks and every proof; exit 1 on any failure."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from ..errors import InputError
+from ..tasks import loader, runner
+from ..tasks.registry import Context
+from .common import emit
+
+
+def register(sub) -> None:
+    p = sub.add_parser("verify", help="run all checks of exercise files and proofs",
+                       description="Run every check of the named exercise files (default: all "
+                                   "of exercises/ and proofs/) and summarize.")
+    p.add_argument("files", nargs="*", metavar="FILE.toml")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=run)
+
+
+def _default_files() -> tuple[list[Path], Path | None]:
+    root = Path.cwd()
+    ex = sorted((root / "exercises").glob("*.toml"))
+    proofs = root / "proofs"
+    if not ex and not proofs.is_dir():
+        raise InputError("no files named and no exercises/ or proofs/ folder here")
+    return ex, proofs if proofs.is_dir() else None
+
+
+def run(args) -> int:
+    files, proofs = ([Path(f) for f in args.files], None) if args.files else _default_files()
+    sheets = [loader.load(f) for f in files]  # validate all before running any
+    ctx = Context(figures=False)
+    rows, failed, claims = [], [], []
+    for sheet in sheets:
+        for ex in sheet.exercises:
+            out = runner.run(ex, ctx)
+            bad = [c for c in out.checks if not c.passed]
+            rows.append((str(sheet.path), ex.id, not bad, len(out.checks)))
+            for c in bad:
+                failed.append({"file": str(sheet.path), "exercise": ex.id,
+                               "reason": f"{c.name}: {c.detail}"})
+            claims += [{"file": str(sheet.path), "exercise": ex.id, "holds": c.holds,
+                        "statement": c.statement} for c in out.claims]
+    if proofs is not None and importlib.util.find_spec("workbench.proof"):
+        from .. import proof
+
+        for result in proof.verify_all(proofs):
+            rows.append((result.file, result.name, result.ok, result.steps))
+            if not result.ok:
+                failed.append({"file": result.file, "exercise": result.name,
+                               "reason": result.reason})
+    passed = sum(1 for r in rows if r[2])
+    data = {"exercises": len(rows), "passed": passed, "failed": failed, "claims": claims}
+    emit(args, data, _readable(rows, passed, failed, claims))
+    return 1 if failed else 0
+
+
+def _readable(rows, passed, failed, claims) -> str:
+    width = max((len(f"{f}:{e}") for f, e, _, _ in rows), default=10)
+    lines = [f"{'exercise':<{width}}  result  checks"]
+    lines += [f"{f + ':' + e:<{width}}  {'ok' if ok else 'FAIL':<6}  {n}" for f, e, ok, n in rows]
+    wrong = sum(1 for c in claims if not c["holds"])
+    lines.append(f"\n{passed} of {len(rows)} passed; "
+                 f"{len(claims)} source claims checked, {wrong} do not hold")
+    lines += [f"FAILED {x['file']}:{x['exercise']}: {x['reason']}" for x in failed]
+    return "\n".join(lines)

@@ -1,0 +1,254 @@
+"""Tasks for the calculus basics: derivatives, critical points, limits, Jacobians, Taylor.
+
+Each task derives with :mod:`workbench.calculus`, certifies with
+:mod:`workbench.certify`, and checks the source's claims with
+:mod:`workbench.claims` — an answer is boxed only once it is certified.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .. import calculus, plots
+from ..certify import certify
+from ..claims import check_claim
+from ..compile import compile
+from ..errors import InputError, WorkbenchError
+from ..parse import parse, parse_number
+from ..printing import to_latex, to_text
+from .common import claim_text, expr_and_vars, field_expr, parse_at, verification_table
+from .model import Boxed, Figure, Math, Outcome, Steps, Table, Text
+from .registry import Context, Exercise, task
+
+
+def _grad_latex(f, names):
+    return [(rf"\frac{{\partial f}}{{\partial {to_latex(sp.Symbol(n))}}}", to_latex(g), "")
+            for n, g in zip(names, calculus.gradient(f, names), strict=True)]
+
+
+def _substitute(ex: Exercise, f: sp.Expr) -> tuple[sp.Expr, list[str], Steps | None]:
+    """Apply ``substitute = {x = "3*sin(2*t)", ...}``: the chain-rule setting."""
+    subs = ex.fields.get("substitute")
+    if not subs:
+        return f, [], None
+    inner = {}
+    for k, v in subs.items():
+        if not isinstance(v, str):
+            raise InputError(f"{ex.where('substitute.' + k)}: expected an expression string")
+        try:
+            inner[sp.Symbol(k, real=True)] = parse(v)
+        except WorkbenchError as exc:
+            raise InputError(f"{ex.where('substitute.' + k)}: {exc}") from None
+    rows = [(to_latex(k), to_latex(v), "inner function") for k, v in inner.items()]
+    return f.subs(inner, simultaneous=True), list(inner), Steps(rows)
+
+
+@task("derive", required={"expr": str},
+      optional={"wrt": list, "at": str, "hessian": bool, "substitute": dict, "simplify": bool})
+def derive(ex: Exercise, ctx: Context) -> Outcome:
+    """Gradient (and Hessian) of an expression, certified; values at a point."""
+    out = Outcome()
+    outer, _ = expr_and_vars(ex) if "substitute" not in ex.fields else (field_expr(ex, "expr"),
+                                                                          None)
+    f, inner_names, inner_steps = _substitute(ex, outer)
+    names = list(ex.fields.get("wrt") or sorted(map(str, f.free_symbols)))
+    out.add(Math(f"f({', '.join(map(to_latex, map(sp.Symbol, names)))}) = {to_latex(outer)}"))
+    if inner_steps is not None:
+        out.add(Text("Chain rule: substitute the inner functions and differentiate, "
+                     "dz/dt = Σ ∂f/∂xᵢ · dxᵢ/dt."), inner_steps)
+    grad = calculus.gradient(f, names)
+    if ex.fields.get("simplify"):
+        grad = [sp.simplify(g) for g in grad]
+    out.add(Steps([(rf"\frac{{\partial f}}{{\partial {to_latex(sp.Symbol(n))}}}", to_latex(g), "")
+                   for n, g in zip(names, grad, strict=True)]))
+    H = calculus.hessian(f, names) if ex.fields.get("hessian") else None
+    if H is not None:
+        out.add(Text("Hessian:"), Math(r"\nabla^2 f = " + to_latex(H)))
+    point = parse_at(ex, ex.fields["at"]) if "at" in ex.fields else None
+    cert = certify(f, names, [point] if point else (), n_random=100, with_hessian=H is not None,
+                   grad=grad)
+    out.check("symbolic derivative certified", cert.ok,
+              f"{cert.verdict}; max errors " +
+              ", ".join(f"{k} {v:.1e}" for k, v in cert.max_rel_error.items()))
+    out.add(verification_table(cert, "gradient" + (" and Hessian" if H is not None else "")))
+    if cert.ok:
+        out.add(Boxed("Answer", r"\nabla f = " + to_latex(sp.Matrix(grad))))
+    if point is not None and cert.ok:
+        subs = {sp.Symbol(k, real=True): v for k, v in point.items()}
+        gv = [sp.simplify(g.subs(subs)) for g in grad]
+        fv = sp.simplify(f.subs(subs))
+        at = ",\\ ".join(f"{to_latex(sp.Symbol(k))} = {to_latex(v)}" for k, v in point.items())
+        out.add(Boxed("At the given point",
+                      rf"{at}:\quad f = {to_latex(fv)},\quad \nabla f = {to_latex(sp.Matrix(gv))}"))
+    _claims(ex, out, f, names, grad, H)
+    return out
+
+
+def _claims(ex, out, f, names, grad, H):
+    claimed = claim_text(ex, "gradient", names)
+    if claimed is not None:
+        res = check_claim(f, claimed, names)
+        detail = "equals the true gradient" if res.verdict == "correct" else (
+            f"wrong component(s) {res.wrong_components}; at {res.counterexample['point']} "
+            f"claimed {res.counterexample['claimed']} vs true {res.counterexample['true']}")
+        shown = ", ".join(to_text(c) for c in claimed)
+        out.claim(f"claimed gradient [{shown}]", res.verdict == "correct", detail)
+    mixed = claim_text(ex, "mixed", names)
+    if mixed is not None and H is not None and len(names) >= 2:
+        true = H[0, 1]
+        holds = sp.simplify(mixed - true) == 0
+        out.claim(f"claimed mixed partial {to_text(mixed)}", holds, f"true value {to_text(true)}")
+
+
+@task("critical", required={"expr": str},
+      optional={"wrt": list, "plot": dict, "global_min": bool})
+def critical(ex: Exercise, ctx: Context) -> Outcome:
+    """All real critical points, classified; the certified gradient; figures."""
+    out = Outcome()
+    f, names = expr_and_vars(ex)
+    out.add(Math(f"f({', '.join(map(to_latex, map(sp.Symbol, names)))}) = {to_latex(f)}"))
+    out.add(Text("Set the gradient to zero:"), Steps(_grad_latex(f, names)))
+    found = calculus.critical_points(f, names)
+    rows = []
+    for p in found.points:
+        # long radicals go to the exact list below the table; the table stays readable
+        short = p.exact and all(len(to_latex(v)) < 40 for v in p.point.values())
+        where = ", ".join(to_latex(v) if short else f"{p.numeric[k]:.12g}"
+                          for k, v in p.point.items())
+        eig = ", ".join(f"{e:.6g}" for e in p.eigenvalues)
+        rows.append([f"({where})", p.kind, f"{p.value_float:.10g}", eig])
+    out.add(Text(f"Solutions of ∇f = 0 ({found.note}):"),
+            Table(["point", "kind", "f", "Hessian eigenvalues"], rows, "", (0,)))
+    out.check("critical point list complete", found.complete or not ex.fields.get("global_min"),
+              found.note)
+    cert = certify(f, names, [p.point for p in found.points if p.exact], n_random=100)
+    out.check("gradient and Hessian certified at the critical points and 100 random points",
+              cert.ok, cert.verdict)
+    out.add(verification_table(cert))
+    minima = [p for p in found.points if p.kind == "minimum"]
+    if minima and cert.ok:
+        best = min(minima, key=lambda p: p.value_float)
+        H = calculus.hessian(f, names).subs(
+            {sp.Symbol(k, real=True): v for k, v in best.point.items()})
+        eig = best.eigenvalues
+        kappa = max(eig) / min(eig)
+        at = ", ".join(to_latex(v) for v in best.point.values())
+        lower = "f is a sum of squares, so f ≥ 0 and " if ex.fields.get("global_min") else ""
+        out.add(Text(f"{lower}the minimum value {to_text(best.value)} is attained here."),
+                Boxed("Minimum", rf"({at}),\quad f = {to_latex(best.value)},\quad "
+                                 rf"\nabla^2 f = {to_latex(H)}"),
+                Text(f"Hessian eigenvalues {eig[0]:.10g} and {eig[-1]:.10g}; condition number "
+                     f"κ = {kappa:.10g}."))
+        if ex.fields.get("global_min"):
+            out.check("global minimum value is 0 (sum of squares attains its bound)",
+                      best.value == 0, f"f = {to_text(best.value)}")
+    _claim_point(ex, out, found)
+    _figures(ex, ctx, out, f, names, found)
+    return out
+
+
+def _claim_point(ex, out, found):
+    if not isinstance(ex.claimed, dict) or "minimum" not in ex.claimed:
+        return
+    point = parse_at(ex, ex.claimed["minimum"], "claimed.minimum")
+    match = [p for p in found.points if p.kind == "minimum" and all(
+        sp.simplify(p.point[k] - v) == 0 for k, v in point.items() if k in p.point)]
+    out.claim(f"claimed minimum at {ex.claimed['minimum']}", bool(match),
+              "it is a critical point with positive definite Hessian" if match else
+              "no minimum there")
+
+
+def _figures(ex, ctx, out, f, names, found):
+    spec = ex.fields.get("plot")
+    if not spec or len(names) != 2:
+        return
+    pdf = ctx.figure_path(ex, "surface")
+    if pdf is None:
+        return
+    fn = compile(f, names)
+    xr, yr = tuple(spec.get("x", (-5, 5))), tuple(spec.get("y", (-5, 5)))
+    marks = [(p.numeric[names[0]], p.numeric[names[1]], f"minimum ({p.numeric[names[0]]:g}, "
+              f"{p.numeric[names[1]]:g})") for p in found.points if p.kind == "minimum"]
+    plots.surface(fn, xr, yr, [pdf, pdf.with_suffix(".png")], marks, "")
+    cpdf = ctx.figure_path(ex, "contours")
+    plots.contours(fn, xr, yr, [cpdf, cpdf.with_suffix(".png")], marks, "")
+    out.add(Figure(pdf, "Surface with a logarithmic colour scale; the minimum is starred."),
+            Figure(cpdf, "Log-spaced contour levels 10^-0.5 … 10^5; the minimum is starred."))
+
+
+@task("limit", required={"expr": str, "var": str, "to": str}, optional={})
+def limit_task(ex: Exercise, ctx: Context) -> Outcome:
+    """A limit with both one-sided limits; 'does not exist' when they differ."""
+    out = Outcome()
+    f = field_expr(ex, "expr")
+    var = ex.fields["var"]
+    to = ex.fields["to"]
+    point = to if to in ("oo", "-oo") else parse_number(to)
+    lim = calculus.limit(f, var, point)
+    x = to_latex(sp.Symbol(var))
+    p = to_latex(sp.oo if to == "oo" else (-sp.oo if to == "-oo" else point))
+    rows = []
+    if to not in ("oo", "-oo"):
+        rows = [(rf"\lim_{{{x} \to {p}^-}} {to_latex(f)}", to_latex(lim.left), "from the left"),
+                (rf"\lim_{{{x} \to {p}^+}} {to_latex(f)}", to_latex(lim.right),
+                 "from the right")]
+        out.add(Steps(rows))
+    answer = to_latex(lim.value) if lim.exists else r"\text{does not exist}"
+    out.add(Boxed("Limit", rf"\lim_{{{x} \to {p}}} {to_latex(f)} = {answer}"))
+    if lim.note:
+        out.add(Text(lim.note))
+    # an independent numeric look: f at points approaching from each side in 50 digits
+    out.check("limit decided", lim.left is not None or lim.exists, lim.note or "decided")
+    if isinstance(ex.claimed, dict) and "value" in ex.claimed:
+        c = ex.claimed["value"]
+        if c == "dne":
+            holds = not lim.exists
+        else:
+            cv = sp.oo if c == "oo" else (-sp.oo if c == "-oo" else parse_number(c))
+            holds = lim.exists and sp.simplify(lim.value - cv) == 0 if cv.is_finite else \
+                lim.exists and lim.value == cv
+        out.claim(f"claimed limit {c}", holds, f"computed: {answer}")
+    for side, key in (("left", "left"), ("right", "right")):
+        if isinstance(ex.claimed, dict) and key in ex.claimed:
+            c = ex.claimed[key]
+            cv = sp.oo if c == "oo" else (-sp.oo if c == "-oo" else parse_number(c))
+            got = getattr(lim, key)
+            out.claim(f"claimed {side}-hand limit {c}", got == cv, f"computed {to_text(got)}")
+    return out
+
+
+@task("jacobian", required={"exprs": list}, optional={"wrt": list, "at": str})
+def jacobian_task(ex: Exercise, ctx: Context) -> Outcome:
+    """Jacobian J_ij = ∂F_i/∂x_j of a vector function (rows are outputs: m × n)."""
+    out = Outcome()
+    fs = [parse(e, ex.fields.get("wrt")) for e in ex.fields["exprs"]]
+    names = list(ex.fields.get("wrt") or sorted({str(s) for e in fs for s in e.free_symbols}))
+    J = calculus.jacobian(fs, names)
+    out.add(Math("F = " + to_latex(sp.Matrix(fs))), Boxed("Jacobian", "J = " + to_latex(J)))
+    m, n = J.shape
+    out.add(Text(f"F maps ℝ^{n} to ℝ^{m}, so J has {m} rows (outputs) and {n} columns (inputs)."))
+    for i, fi in enumerate(fs):
+        cert = certify(fi, names, n_random=30, with_hessian=False, grad=list(J.row(i)))
+        out.check(f"row {i + 1} of J certified", cert.ok, cert.verdict)
+    if isinstance(ex.claimed, dict) and "shape" in ex.claimed:
+        cs = ex.claimed["shape"]
+        out.claim(f"claimed shape {cs}", cs == f"{m}x{n}", f"true shape {m}x{n} (m × n)")
+    return out
+
+
+@task("taylor", required={"expr": str, "at": str, "order": int}, optional={"wrt": list})
+def taylor_task(ex: Exercise, ctx: Context) -> Outcome:
+    """Taylor polynomial about a point; checked against the function's own derivatives."""
+    out = Outcome()
+    f, names = expr_and_vars(ex)
+    point = parse_at(ex, ex.fields["at"])
+    k = ex.fields["order"]
+    T = calculus.taylor(f, names, point, k)
+    out.add(Boxed(f"Taylor polynomial of order {k}", f"T_{k} = {to_latex(T)}"))
+    # T and f must agree in every derivative of order ≤ k at the point
+    subs = {sp.Symbol(n, real=True): point[n] for n in names}
+    ok = all(sp.simplify((sp.diff(f, *([sp.Symbol(names[0], real=True)] * j))
+                          - sp.diff(T, *([sp.Symbol(names[0], real=True)] * j))).subs(subs)) == 0
+             for j in range(k + 1))
+    out.check(f"derivatives of order ≤ {k} match at the point", ok)
+    return out
