@@ -58,6 +58,7 @@ def test_check_json_contract(cli_json):
     (["derive", "x**2", "--at", "y=1"], "missing x"),
     (["derive", "x**2", "--at", "x=1e999999"], "out of range"),
     (["derive", "9**9**9**9"], "exponent larger than"),
+    (["derive", "exp(exp(x))", "--at", "x=10"], "overflow"),
     (["derive", "__import__('os').system('true')"], "only named functions"),
     (["check", "x**2", "--claimed", "2*x", "--claimed", "1"], "components"),
     (["sheet", "no/such/file.toml"], "no such exercise file"),

@@ -36,6 +36,7 @@ import sympy as sp
 from . import finite_diff, jaxutil
 from .calculus import Vars, gradient, hessian, symbols
 from .compile import compile
+from .errors import DomainError
 
 DIGITS = 50
 
@@ -168,6 +169,16 @@ def point_status(f: sp.Expr, variables: Vars, point: Sequence) -> str:
     return "ok"
 
 
+def _require_float64_range(points: np.ndarray, names, compiled) -> None:
+    """The user's points must have float64-representable f and derivatives (no overflow)."""
+    for row in points:
+        for fn in compiled:
+            if not np.all(np.isfinite(np.asarray(fn(*row), dtype=float))):
+                where = ", ".join(f"{k}={v:g}" for k, v in zip(names, row, strict=True))
+                raise DomainError(f"overflow: f or its derivatives at {where} are beyond float64 "
+                                  "range (about 1.8e308); choose a point where they are finite")
+
+
 def _random_points(fs, xs, n_random, rng, box, centers):
     """Up to ``n_random`` points where every compiled function in ``fs`` is finite."""
     n = len(xs)
@@ -225,6 +236,7 @@ def certify(
     hc = compile(H, xs) if H is not None else None
     user_pts = np.array([[float(sp.N(sp.nsimplify(v), 20)) for v in p] for p in user],
                         dtype=float).reshape(-1, n)
+    _require_float64_range(user_pts, names, [c for c in (fc, gc, hc) if c is not None])
     rng = np.random.default_rng(seed)
     rand = _random_points([c for c in (fc, gc, hc) if c is not None], xs, n_random, rng, box,
                           list(user_pts))
@@ -283,7 +295,9 @@ def certify(
             maxima[ref] = max(maxima[ref], float(np.nanmax(hess_errors[ref], initial=0.0)))
             checks.append(("hessian", hess_errors[ref], htol))
         for what, err, t in checks:
-            for i in np.flatnonzero(err > t)[:5]:
+            # NaN means "not judged" for finite differences, but "failed" for the others
+            bad = err > t if ref == "finite_difference" else ~(err <= t)
+            for i in np.flatnonzero(bad)[:5]:
                 failures.append(Failure(dict(zip(names, map(float, P[i]), strict=True)), ref,
                                         what, float(err[i])))
     worst_formula = max(formula) if formula else 0

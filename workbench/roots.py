@@ -33,6 +33,8 @@ RESIDUAL = mpmath.mpf(10) ** -30
 class Solution:
     values: dict[sp.Symbol, sp.Expr]
     exact: bool = True
+    # minimal polynomials of algebraic coordinates, to reduce later substitutions
+    minpolys: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
 
 
 @dataclass
@@ -43,8 +45,11 @@ class Found:
     note: str = ""
 
 
-def _real_roots_exact(p: sp.Poly) -> list[sp.Expr]:
-    """Real roots of a univariate rational polynomial, as radicals when they are real."""
+def _real_roots_exact(p: sp.Poly) -> list[tuple[sp.Expr, sp.Poly]]:
+    """Real roots of a univariate rational polynomial with the irreducible factor of each.
+
+    Roots are radicals when those are real, ``CRootOf`` otherwise.
+    """
     out = []
     for factor, _ in p.factor_list()[1]:
         real = sp.real_roots(factor)
@@ -52,7 +57,7 @@ def _real_roots_exact(p: sp.Poly) -> list[sp.Expr]:
             radicals = [r for r in sp.roots(factor, multiple=True) if not r.has(sp.I)]
             if len(radicals) == len(real):
                 real = sorted(radicals, key=lambda r: sp.N(r, 30))
-        out.extend(real)
+        out.extend((r, factor) for r in real)
     return out
 
 
@@ -72,7 +77,12 @@ def _back_substitute(G: list[sp.Poly], xs: list[sp.Symbol]) -> list[Solution]:
         eqs = [p.as_expr() for p in G if set(p.free_symbols) <= {x, *later} and x in p.free_symbols]
         extended = []
         for sol in partial:
-            subs = [sp.expand(e.subs(sol.values, simultaneous=True)) for e in eqs]
+            reduced = []
+            for e in eqs:  # degree in each algebraic coordinate below its minimal polynomial's
+                for var, m in sol.minpolys.items():
+                    e = sp.rem(e, m, var)
+                reduced.append(e)
+            subs = [sp.expand(e.subs(sol.values, simultaneous=True)) for e in reduced]
             subs = [s for s in subs if s != 0]
             if not subs:
                 continue
@@ -81,15 +91,18 @@ def _back_substitute(G: list[sp.Poly], xs: list[sp.Symbol]) -> list[Solution]:
                 common = sp.Poly(subs[0], x)
                 for s in subs[1:]:
                     common = sp.gcd(common, sp.Poly(s, x))
-                for r in _real_roots_exact(common):
-                    extended.append(Solution({**sol.values, x: r}, True))
+                for r, factor in _real_roots_exact(common):
+                    minpolys = dict(sol.minpolys)
+                    if factor.degree() > 1:
+                        minpolys[x] = factor.as_expr()
+                    extended.append(Solution({**sol.values, x: r}, True, minpolys))
                 continue
             lowest = min(subs, key=lambda s: sp.degree(s, x))
             if sp.degree(lowest, x) == 1:  # linear: solve exactly even with algebraic coefficients
                 a, b = sp.Poly(lowest, x).all_coeffs()
                 r = -b / a
                 if all(abs(sp.N(s.subs(x, r), DIGITS)) < RESIDUAL for s in subs):
-                    extended.append(Solution({**sol.values, x: r}, sol.exact))
+                    extended.append(Solution({**sol.values, x: r}, sol.exact, sol.minpolys))
                 continue
             coeffs = [sp.N(c, DIGITS + 10) for c in sp.Poly(lowest, x).all_coeffs()]
             with mpmath.workdps(DIGITS + 10):
