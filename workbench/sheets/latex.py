@@ -22,7 +22,13 @@ _UNICODE = {
     "λ": r"$\lambda$", "η": r"$\eta$", "κ": r"$\kappa$", "β": r"$\beta$", "ε": r"$\varepsilon$",
     "σ": r"$\sigma$", "π": r"$\pi$", "∂": r"$\partial$", "‖": r"$\|$", "ᵀ": r"$^\top$",
     "²": r"$^2$", "³": r"$^3$", "√": r"$\surd$", "α": r"$\alpha$", "μ": r"$\mu$",
-    "θ": r"$\theta$", "Σ": r"$\Sigma$", "∈": r"$\in$", "⟨": r"$\langle$", "⟩": r"$\rangle$",
+    "θ": r"$\theta$", "Δ": r"$\Delta$", "δ": r"$\delta$", "γ": r"$\gamma$", "ρ": r"$\rho$",
+    "½": r"$\frac12$", "⁻¹": r"$^{-1}$", "⁻": r"$^{-}$", "ⁿ": r"$^n$", "ᵢ": r"$_i$", "ⱼ": r"$_j$",
+    "⋯": r"$\cdots$", "≠": r"$\neq$", "±": r"$\pm$", "∑": r"$\sum$", "∏": r"$\prod$",
+    "⊙": r"$\odot$", "⊗": r"$\otimes$", "ℝ": r"$\mathbb{R}$", "∀": r"$\forall$", "⇒": r"$\Rightarrow$",
+    "⁰": r"$^0$", "¹": r"$^1$", "⁴": r"$^4$", "⁵": r"$^5$", "⁶": r"$^6$", "⁷": r"$^7$", "⁸": r"$^8$",
+    "⁹": r"$^9$", "₀": r"$_0$", "₁": r"$_1$", "₂": r"$_2$", "₃": r"$_3$", "₄": r"$_4$", "ₙ": r"$_n$",
+    "ₖ": r"$_k$", "∫": r"$\int$", "∘": r"$\circ$", "≪": r"$\ll$", "≫": r"$\gg$", "∝": r"$\propto$", "Σ": r"$\Sigma$", "∈": r"$\in$", "⟨": r"$\langle$", "⟩": r"$\rangle$",
     "…": r"\ldots{}", "✓": r"\ding{51}", "✗": r"\ding{55}", "’": "'", "“": "``", "”": "''",
 }
 _PATTERN = re.compile("|".join(re.escape(k) for k in list(_SPECIALS) + list(_UNICODE)))
