@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
+from .. import proof
 from ..errors import InputError
 from ..tasks import loader, runner
 from ..tasks.registry import Context
@@ -44,14 +44,18 @@ def run(args) -> int:
                                "reason": f"{c.name}: {c.detail}"})
             claims += [{"file": str(sheet.path), "exercise": ex.id, "holds": c.holds,
                         "statement": c.statement} for c in out.claims]
-    if proofs is not None and importlib.util.find_spec("workbench.proof"):
-        from .. import proof
-
+    if proofs is not None:
+        # proofs an exercise already ran (task "proof") are not run twice
+        done = {Path(ex.fields["proof"]).name for sheet in sheets for ex in sheet.exercises
+                if ex.task == "proof"}
         for result in proof.verify_all(proofs):
-            rows.append((result.file, result.name, result.ok, result.steps))
-            if not result.ok:
-                failed.append({"file": result.file, "exercise": result.name,
-                               "reason": result.reason})
+            if Path(result.file).name in done:
+                continue
+            rows.append((result.file, result.id, result.passed, result.checks))
+            failed += [{"file": result.file, "exercise": result.id, "reason": reason}
+                       for reason in result.failures]
+            claims += [{"file": result.file, "exercise": result.id, "holds": c.holds,
+                        "statement": c.claim.statement} for c in result.claims]
     passed = sum(1 for r in rows if r[2])
     data = {"exercises": len(rows), "passed": passed, "failed": failed, "claims": claims}
     emit(args, data, _readable(rows, passed, failed, claims))
