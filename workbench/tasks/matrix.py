@@ -1,0 +1,396 @@
+"""The ``matrix`` task: matrix-calculus exercises, derived by differentials and certified.
+
+An exercise gives an expression in NumPy syntax, the variable(s), shapes and
+assumptions; the task shows the differential df, its canonical form
+⟨∇f, dX⟩, the boxed gradient (and Hessian, Jacobian, higher derivatives), the
+certificate's evidence, and the verdicts on the source's claims::
+
+    [[exercise]]
+    id = "mc-5"
+    task = "matrix"
+    expr = "norm(A @ x - b)**2 / 2"
+    wrt = "x"
+    shapes = "A=m,n b=m"
+    hessian = true
+    claimed = { statement = "...", what = "gradient", formula = "A.T @ (A @ x - b)" }
+
+Optional fields: ``scalars``, ``symmetric``, ``pd``, ``stochastic`` (names),
+``order`` (higher derivatives of a scalar function of a scalar), ``rewrite``
+(prose: how the source's expression was rewritten for the engine) with
+``identity`` (a named numeric check of that rewrite, see :data:`IDENTITIES`),
+``hessian_of`` (show that the Jacobian of ``expr`` is the Hessian of this
+function), ``at`` (one concrete instance: name -> number or nested list),
+``points`` (values of a scalar variable for a table of f⁽ᵏ⁾ against JAX),
+``note`` and ``out_of_scope`` (prose).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import sympy as sp
+
+from .. import jaxutil
+from ..errors import InputError, WorkbenchError
+from ..matrix_calculus import Derivation, Unsupported, derive
+from ..matrix_certify import (
+    TOLERANCES,
+    ArrayAlgebra,
+    MatrixCertificate,
+    certify_derivation,
+    check_claim,
+    evaluate,
+)
+from ..matrix_expr import Commutation, Kron, Vec, walk
+from ..matrix_parse import MatrixProblem, parse_matrix
+from ..matrix_printing import to_latex, to_numpy
+from .model import Boxed, Math, Outcome, RawLatex, Steps, Table, Text
+from .registry import Context, Exercise, task
+
+NAMES = (str, list)
+
+
+def _rng():
+    return np.random.default_rng(7)
+
+
+def _sum_eig_is_trace() -> tuple[bool, str]:
+    errs = []
+    for n in (2, 5, 10):
+        X = _rng().standard_normal((n, n))
+        errs.append(abs(np.sum(np.linalg.eigvals(X)) - np.trace(X)) / max(1, abs(np.trace(X))))
+    return max(errs) < 1e-10, f"|Σ eig X − tr X| / max(1, |tr X|) ≤ {max(errs):.1e} (n = 2, 5, 10)"
+
+
+def _prod_eig_is_det() -> tuple[bool, str]:
+    errs = []
+    for n in (2, 5, 10):
+        X = _rng().standard_normal((n, n))
+        d = np.linalg.det(X)
+        errs.append(abs(np.prod(np.linalg.eigvals(X)) - d) / max(1, abs(d)))
+    return max(errs) < 1e-10, f"|∏ eig X − det X| / max(1, |det X|) ≤ {max(errs):.1e}"
+
+
+def _spectral_norm_rank_one() -> tuple[bool, str]:
+    errs = []
+    for n in (2, 5, 10):
+        x = _rng().standard_normal(n)
+        errs.append(abs(np.linalg.norm(np.outer(x, x), 2) - x @ x) / (x @ x))
+    return max(errs) < 1e-12, f"|‖xxᵀ‖₂ − xᵀx| / xᵀx ≤ {max(errs):.1e} (n = 2, 5, 10)"
+
+
+def _binary_softmax_is_sigmoid() -> tuple[bool, str]:
+    z = _rng().standard_normal((100, 2)) * 5
+    p = np.exp(z[:, 0]) / np.exp(z).sum(axis=1)
+    s = 1 / (1 + np.exp(-(z[:, 0] - z[:, 1])))
+    err = float(np.max(np.abs(p - s)))
+    return err < 1e-14, f"max |softmax(z)₁ − σ(z₁ − z₂)| = {err:.1e} on 100 random pairs"
+
+
+#: Rewrites the exercises rely on, each with a numeric check on random instances.
+IDENTITIES: dict[str, Callable[[], tuple[bool, str]]] = {
+    "sum_eig_is_trace": _sum_eig_is_trace,
+    "prod_eig_is_det": _prod_eig_is_det,
+    "spectral_norm_rank_one": _spectral_norm_rank_one,
+    "binary_softmax_is_sigmoid": _binary_softmax_is_sigmoid,
+}
+
+
+def _names_field(ex: Exercise, key: str):
+    value = ex.fields.get(key)
+    if value is None:
+        return None
+    if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+        raise InputError(f"{ex.where(key)}: expected names (strings)")
+    return value
+
+
+def _problem(ex: Exercise, expr_field: str = "expr") -> MatrixProblem:
+    text = ex.fields[expr_field]
+    try:
+        return parse_matrix(text, ex.fields.get("shapes"), _names_field(ex, "scalars"),
+                            _names_field(ex, "symmetric"), _names_field(ex, "pd"),
+                            _names_field(ex, "stochastic"))
+    except WorkbenchError as exc:
+        raise InputError(f"{ex.where(expr_field)}: {exc}") from None
+
+
+def _space(problem: MatrixProblem) -> str:
+    decl = problem.declarations
+    parts = []
+    for name, (r, c) in sorted(decl.shapes.items()):
+        dims = sp.latex(r) if c == 1 else rf"{sp.latex(r)} \times {sp.latex(c)}"
+        flags = [w for w, s in (("symmetric", decl.symmetric), ("positive definite", decl.pd),
+                                ("rows summing to one", decl.stochastic)) if name in s]
+        extra = rf"\ \text{{({', '.join(flags)})}}" if flags else ""
+        parts.append(rf"{sp.latex(sp.Symbol(name))} \in \mathbb{{R}}^{{{dims}}}{extra}")
+    parts += [rf"{sp.latex(sp.Symbol(s))} \in \mathbb{{R}}" for s in sorted(decl.scalars)]
+    return r",\quad ".join(parts)
+
+
+def _d(name: str) -> str:
+    return rf"d{sp.latex(sp.Symbol(name))}"
+
+
+def _labels(d: Derivation) -> dict[str, str]:
+    v = sp.latex(sp.Symbol(d.wrt))
+    if d.kind == "scalar":
+        return {"gradient": f"f'({v})", "hessian": f"f''({v})", "jacobian": rf"\frac{{df}}{{d{v}}}"}
+    vec = r"\operatorname{vec}"
+    jac = (rf"\frac{{\partial f}}{{\partial {v}^{{\top}}}}" if d.kind == "vector" and
+           d.output == "vector" else
+           rf"\frac{{\partial {vec} f}}{{\partial ({vec} {v})^{{\top}}}}")
+    return {"gradient": rf"\nabla_{{{v}}} f", "hessian": rf"\nabla^{{2}}_{{{v}}} f",
+            "jacobian": jac, "hvp": rf"\nabla^{{2}} f({v})[V]",
+            "hessian_kron": rf"\frac{{\partial^{{2}} f}}{{\partial \operatorname{{vec}} {v}\, "
+                            rf"\partial (\operatorname{{vec}} {v})^{{\top}}}}"}
+
+
+def _derivation_steps(d: Derivation) -> Steps:
+    dv = _d(d.wrt)
+    rows = [("df", to_latex(d.differential), "differential rules")]
+    if d.output == "scalar" and d.gradient is not None:
+        if d.kind == "scalar":
+            rows.append(("", rf"\left({to_latex(d.gradient)}\right) {dv}", "read off f'"))
+        else:
+            rows.append(("", rf"\left\langle {to_latex(d.gradient)},\ {dv} \right\rangle",
+                         "canonical form ⟨∇f, d" + d.wrt + "⟩"))
+    return Steps(rows)
+
+
+def _certificate_table(cert: MatrixCertificate, what: str) -> Table:
+    labels = {
+        "symbolic": "SymPy, entry by entry, exact point (50 digits)",
+        "autodiff": "JAX autodiff (float64)",
+        "finite_difference": "finite differences along random directions",
+        "printed": "printed NumPy text read back and evaluated",
+    }
+    rows = []
+    for key, label in labels.items():
+        if key in cert.max_rel_error:
+            tol = TOLERANCES[key]
+            if key == "finite_difference" and what != "gradient":
+                tol_text = f"{TOLERANCES[key]:.0e} / {TOLERANCES['finite_difference_hessian']:.0e}"
+            else:
+                tol_text = f"{tol:.0e}"
+            rows.append([label, f"{cert.max_rel_error[key]:.1e}", tol_text])
+    verdict = "certified" if cert.ok else f"NOT certified ({cert.verdict})"
+    return Table(["reference", "max. mixed rel. error", "tolerance"], rows,
+                 f"Certificate of the {what}: {verdict}. {cert.note}.")
+
+
+def _answers(d: Derivation) -> list[tuple[str, object]]:
+    keys = ("gradient", "jacobian", "hessian", "hvp", "hessian_kron")
+    out = [(k, getattr(d, k)) for k in keys if getattr(d, k) is not None]
+    out += [(f"derivative_{k}", v) for k, v in sorted(d.derivatives.items())]
+    return out
+
+
+def _boxes(d: Derivation) -> list:
+    labels = _labels(d)
+    v = sp.latex(sp.Symbol(d.wrt))
+    blocks = []
+    for key, value in _answers(d):
+        if key.startswith("derivative_"):
+            k = key.split("_")[1]
+            lhs = rf"f^{{({k})}}({v})"
+        else:
+            lhs = labels[key]
+        title = {"gradient": "Gradient", "jacobian": "Jacobian", "hessian": "Hessian",
+                 "hvp": "Hessian applied to a direction V",
+                 "hessian_kron": "Hessian, Kronecker form (vec stacks columns)"}.get(
+                     key, f"Derivative of order {key.split('_')[-1]}")
+        blocks.append(Boxed(title, f"{lhs} = {to_latex(value)}"))
+        if not any(isinstance(n, Kron | Vec | Commutation) for n in walk(value)):
+            blocks.append(Text(f"NumPy: {to_numpy(value)}"))
+    return blocks
+
+
+def _solve_one(ex: Exercise, problem: MatrixProblem, wrt: str, out: Outcome) -> Derivation | None:
+    try:
+        d = derive(problem, wrt, hessian=bool(ex.fields.get("hessian")),
+                   order=int(ex.fields.get("order", 1)))
+    except Unsupported as exc:
+        out.add(Text(f"The engine has no rule for this expression in {wrt}: {exc}."))
+        out.check(f"derivative in {wrt} derived", False, str(exc))
+        return None
+    except WorkbenchError as exc:
+        raise InputError(f"{ex.where('wrt')}: {exc}") from None
+    cert = certify_derivation(d)
+    what = ", ".join(k.replace("_", " ") for k, _ in _answers(d))
+    out.check(f"{what} in {wrt} certified", cert.ok,
+              f"{cert.verdict}; " + ", ".join(f"{k} {v:.1e}"
+                                              for k, v in cert.max_rel_error.items()))
+    out.add(Text(f"With respect to {wrt}:"), _derivation_steps(d))
+    if cert.ok:
+        out.add(*_boxes(d))
+    else:
+        out.add(Text("The derived formula failed its certificate and is not shown as an answer."))
+    if d.notes:
+        out.add(Text("Valid where " + "; ".join(d.notes) + "."))
+    out.add(_certificate_table(cert, what))
+    return d if cert.ok else None
+
+
+@task("matrix", required={"expr": str, "wrt": NAMES},
+      optional={"shapes": (str, dict), "scalars": NAMES, "symmetric": NAMES, "pd": NAMES,
+                "stochastic": NAMES, "hessian": bool, "order": int, "rewrite": str,
+                "identity": str, "hessian_of": str, "at": dict, "points": list, "note": str,
+                "out_of_scope": str})
+def matrix(ex: Exercise, ctx: Context) -> Outcome:
+    """Gradient, Jacobian, Hessian in vectors and matrices by differentials, certified."""
+    out = Outcome()
+    problem = _problem(ex)
+    out.add(Math(f"f = {to_latex(problem.value)}"), RawLatex(rf"\[{_space(problem)}\]"))
+    if "rewrite" in ex.fields:
+        out.add(Text("Rewrite: " + ex.fields["rewrite"]))
+    if "identity" in ex.fields:
+        _identity(ex, out)
+    if "note" in ex.fields:
+        out.add(Text(ex.fields["note"]))
+    wrts = ex.fields["wrt"] if isinstance(ex.fields["wrt"], list) else [ex.fields["wrt"]]
+    derived = {}
+    for wrt in wrts:
+        d = _solve_one(ex, problem, wrt, out)
+        if d is not None:
+            derived[wrt] = d
+    if "hessian_of" in ex.fields and derived:
+        _hessian_of(ex, out, next(iter(derived.values())))
+    if "at" in ex.fields and derived:
+        _at(ex, out, problem, derived)
+    if "points" in ex.fields and derived:
+        _points(ex, out, next(iter(derived.values())))
+    _claims(ex, out, derived)
+    if "out_of_scope" in ex.fields:
+        out.add(Text("Out of scope for a solution sheet: " + ex.fields["out_of_scope"]))
+    return out
+
+
+def _identity(ex: Exercise, out: Outcome) -> None:
+    name = ex.fields["identity"]
+    if name not in IDENTITIES:
+        raise InputError(f"{ex.where('identity')}: unknown identity {name!r} "
+                         f"(known: {', '.join(sorted(IDENTITIES))})")
+    passed, detail = IDENTITIES[name]()
+    out.check(f"rewrite {name.replace('_', ' ')} holds numerically", passed, detail)
+
+
+def _hessian_of(ex: Exercise, out: Outcome, jac: Derivation) -> None:
+    """The Jacobian of the gradient is the Hessian: compare with the engine's Hessian of f."""
+    problem = _problem(ex, "hessian_of")
+    d = derive(problem, jac.wrt, hessian=True)
+    cert = certify_derivation(d)
+    out.check(f"Hessian of {ex.fields['hessian_of']} certified", cert.ok, cert.verdict)
+    claim = check_claim(jac, "jacobian", to_numpy(d.hessian))
+    out.add(Text(f"For f = {ex.fields['hessian_of']}: ∇f = {to_numpy(d.gradient)} and the "
+                 f"Hessian is {to_numpy(d.hessian)}."),
+            Math(rf"J(\nabla f) = {to_latex(jac.jacobian)} = \nabla^{{2}} f"))
+    out.check("Jacobian of the gradient equals the Hessian", claim.holds, claim.detail)
+
+
+def _value(raw, where: str):
+    try:
+        return np.asarray(raw, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"{where}: expected a number or a (nested) list of numbers") from None
+
+
+def _at(ex: Exercise, out: Outcome, problem: MatrixProblem, derived: dict) -> None:
+    """Every certified formula at one concrete instance given in the exercise."""
+    decl = problem.declarations
+    values, dims = {}, {}
+    for name, raw in ex.fields["at"].items():
+        where = ex.where(f"at.{name}")
+        if name in decl.scalars:
+            values[name] = float(_value(raw, where))
+            continue
+        if name not in decl.shapes:
+            raise InputError(f"{where}: {name} is not a name of the expression")
+        arr = _value(raw, where)
+        arr = arr.reshape(-1, 1) if arr.ndim == 1 else arr
+        for d_expr, size in zip(decl.shapes[name], arr.shape, strict=True):
+            if isinstance(d_expr, sp.Symbol) and dims.setdefault(str(d_expr), size) != size:
+                raise InputError(f"{where}: dimension {d_expr} is {dims[str(d_expr)]} "
+                                     f"elsewhere, {size} here")
+        values[name] = arr
+    missing = (set(decl.shapes) | decl.scalars) - set(values)
+    if missing:
+        raise InputError(f"{ex.where('at')}: no value for {', '.join(sorted(missing))}")
+    for name in problem.declarations.dims - set(dims):
+        dims[name] = 1   # a dimension no given value fixes does not enter any value here
+    alg = ArrayAlgebra(np, values, dims)
+
+    def show(v) -> str:
+        return np.array2string(np.asarray(v, dtype=float).ravel(), precision=8)
+
+    rows = [["f", show(problem.interpret(alg))]]
+    for wrt, d in derived.items():
+        for key, value in _answers(d):
+            if key != "hessian_kron":
+                rows.append([f"certified {key} in {wrt}", show(evaluate(value, alg))])
+    for item in _claim_items(ex):
+        try:
+            rows.append([f"claimed: {item['formula']}",
+                         show(problem.interpret(alg, item["formula"]))])
+        except WorkbenchError as exc:
+            raise InputError(f"{ex.where('claimed')}: {exc}") from None
+    out.add(Table(["quantity", "value"], rows, "At the instance given in the exercise"))
+
+
+def _points(ex: Exercise, out: Outcome, d: Derivation) -> None:
+    """A table of the certified derivatives of a scalar function against JAX at given points."""
+    if d.kind != "scalar":
+        raise InputError(f"{ex.where('points')}: points need a scalar variable")
+    jax, jnp = jaxutil.jax(), jaxutil.jnp()
+    answers = _answers(d)
+    orders = {"gradient": 1, "hessian": 2}
+    rows = []
+    for raw in ex.fields["points"]:
+        t = float(_value(raw, ex.where("points")))
+        row = [f"{t:g}"]
+        for key, value in answers:
+            k = orders.get(key) or int(key.split("_")[1])
+            closed = float(evaluate(value, ArrayAlgebra(np, {d.wrt: t}, {"n": 1})))
+
+            def f(s):
+                return d.problem.interpret(ArrayAlgebra(jnp, {d.wrt: s}, {"n": 1}))
+
+            g = f
+            for _ in range(k):
+                g = jax.grad(g)
+            row += [f"{closed:.12g}", f"{float(g(jnp.asarray(t))):.12g}"]
+        rows.append(row)
+    header = ["x"]
+    for key, _ in answers:
+        k = orders.get(key) or int(key.split("_")[1])
+        header += [f"f^({k}) formula", f"f^({k}) JAX"]
+    out.add(Table(header, rows, "The certified formulas against nested jax.grad"))
+
+
+def _claim_items(ex: Exercise) -> list[dict]:
+    if ex.claimed is None:
+        return []
+    items = ex.claimed if isinstance(ex.claimed, list) else [ex.claimed]
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("formula"), str):
+            raise InputError(f"{ex.where(f'claimed[{i}]')}: a claim is a table with a string "
+                             "'formula' (and optional 'statement', 'what', 'wrt')")
+    return items
+
+
+def _claims(ex: Exercise, out: Outcome, derived: dict) -> None:
+    for i, item in enumerate(_claim_items(ex)):
+        where = ex.where(f"claimed[{i}]")
+        wrt = item.get("wrt") or next(iter(derived), None)
+        statement = item.get("statement", f"the source's formula {item['formula']}")
+        if wrt not in derived:
+            out.claim(statement, False, f"no certified derivative in {wrt} to compare with")
+            continue
+        d = derived[wrt]
+        what = item.get("what", "gradient" if d.gradient is not None else "jacobian")
+        try:
+            res = check_claim(d, what, item["formula"])
+        except (WorkbenchError, KeyError, AttributeError) as exc:
+            raise InputError(f"{where}: {exc}") from None
+        out.claim(statement, res.holds, res.detail)
