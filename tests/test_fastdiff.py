@@ -1,0 +1,123 @@
+"""Fast derivatives are the SymPy path's derivatives.
+
+The ``sympy`` engine must return structurally identical expressions (``==``)
+to :mod:`workbench.calculus`; the ``symengine`` engine must return equal ones
+(identical on the Rosenbrock family, the B2 benchmark; ``expand(a − b) == 0``
+on random polynomials; ``simplify(a − b) == 0`` on the course functions).
+"""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workbench import calculus, fastdiff
+from workbench.calculus import symbols
+from workbench.errors import InputError, ShapeError
+from workbench.parse import parse
+
+from .conftest import BEALE
+
+CORPUS = [
+    (BEALE, ["x", "y"]),
+    ("exp(x1 + x2**3)*x3 + sqrt(x3*sin(pi/2*(x1 - x2)))", ["x1", "x2", "x3"]),
+    ("x**2*y + y**3", ["x", "y"]),
+    ("log(1 + exp(x*y)) - y*x", ["x", "y"]),
+    ("sin(x)*cos(y) + tan(x*y) + atan(x/y)", ["x", "y"]),
+    ("sinh(x)/(1 + y**2) + cosh(x*y)**3 - tanh(y)", ["x", "y"]),
+    ("x**y + y**x", ["x", "y"]),
+    ("sqrt(x**2 + y**2 + 1) + 1/(x - y)", ["x", "y"]),
+    ("sigmoid(x*y) + softplus(x - 2*y)", ["x", "y"]),
+    ("abs(x) + max(x, y)", ["x", "y"]),
+    ("x*y*z + x**2*z**3 - 7*y", ["x", "y", "z"]),
+    ("exp(-(x**2 + y**2)/2)", ["x", "y"]),
+]
+
+
+def rosenbrock(n):
+    xs = symbols([f"x{i}" for i in range(1, n + 1)])
+    return sp.Add(*[100 * (xs[i + 1] - xs[i] ** 2) ** 2 + (1 - xs[i]) ** 2
+                    for i in range(n - 1)]), xs
+
+
+@pytest.mark.parametrize("text,names", CORPUS)
+def test_sympy_engine_is_identical_to_the_sympy_path(text, names):
+    f = parse(text, names)
+    g, hs = fastdiff.derivatives(f, names, engine="sympy")
+    assert g == calculus.gradient(f, names)
+    assert hs == calculus.hessian(f, names)
+
+
+@pytest.mark.parametrize("text,names", CORPUS)
+def test_auto_engine_equals_the_sympy_path(text, names):
+    f = parse(text, names)
+    g, hs = fastdiff.derivatives(f, names)
+    for a, b in zip(list(g) + list(hs), calculus.gradient(f, names) + list(
+            calculus.hessian(f, names)), strict=True):
+        assert a == b or sp.simplify(a - b) == 0, (a, b)
+
+
+@pytest.mark.parametrize("n", [3, 10, 20])
+@pytest.mark.parametrize("engine", ["sympy", "symengine"])
+def test_rosenbrock_is_identical_to_sympy_hessian(n, engine):
+    f, xs = rosenbrock(n)
+    g, hs = fastdiff.derivatives(f, xs, engine=engine)
+    assert hs == sp.hessian(f, xs)
+    assert g == [sp.diff(f, x) for x in xs]
+    # tridiagonal, with the hand-derived entries
+    x1, x2 = xs[0], xs[1]
+    assert hs[0, 0] == 1200 * x1**2 - 400 * x2 + 2
+    assert hs[0, 1] == -400 * x1 and hs[0, 2] == 0
+
+
+def test_engine_choice():
+    x, y = sp.symbols("x y", real=True)
+    assert fastdiff.engine_for(x**2 * y + sp.exp(y), [x, y]) == "symengine"
+    assert fastdiff.engine_for(sp.sqrt(x) * sp.sin(y), [x, y]) == "symengine"
+    for f in (x**y, sp.Abs(x), sp.Max(x, y), parse("sigmoid(x)", ["x"]), sp.Float(1.5) * x):
+        assert fastdiff.engine_for(f, [x, y]) == "sympy", f
+    # two symbols named alike would merge in SymEngine
+    assert fastdiff.engine_for(x + sp.Symbol("x"), [x]) == "sympy"
+
+
+def test_errors_name_the_problem():
+    x = sp.Symbol("x", real=True)
+    with pytest.raises(InputError, match="unknown differentiation engine 'maple'"):
+        fastdiff.gradient(x**2, [x], engine="maple")
+    with pytest.raises(ShapeError, match="scalar function is needed"):
+        fastdiff.hessian(sp.Matrix([x, x**2]), [x])
+
+
+def test_without_symengine_auto_uses_sympy(monkeypatch):
+    monkeypatch.setattr(fastdiff, "symengine_available", lambda: False)
+    f, xs = rosenbrock(5)
+    assert fastdiff.engine_for(f, xs) == "sympy"
+    with pytest.raises(InputError, match="pip install 'workbench\\[fast\\]'"):
+        fastdiff.gradient(f, xs, engine="symengine")
+    assert fastdiff.hessian(f, xs) == sp.hessian(f, xs)
+
+
+def test_variables_absent_from_f_get_zero_rows():
+    x, y, z = sp.symbols("x y z", real=True)
+    for engine in ("sympy", "symengine"):
+        g, hs = fastdiff.derivatives(x**3 * y, [x, y, z], engine=engine)
+        assert g == [3 * x**2 * y, x**3, 0]
+        assert hs == sp.Matrix([[6 * x * y, 3 * x**2, 0], [3 * x**2, 0, 0], [0, 0, 0]])
+
+
+MONOMIALS = st.tuples(st.integers(-9, 9), st.integers(0, 3), st.integers(0, 3), st.integers(0, 2))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(MONOMIALS, min_size=1, max_size=6))
+def test_property_random_polynomials(monomials):
+    x, y, z = xs = sp.symbols("x y z", real=True)
+    f = sp.Add(*[c * x**a * y**b * z**d for c, a, b, d in monomials])
+    g_ref, hs_ref = calculus.gradient(f, xs), calculus.hessian(f, xs)
+    g, hs = fastdiff.derivatives(f, xs, engine="sympy")
+    assert g == g_ref and hs == hs_ref
+    g, hs = fastdiff.derivatives(f, xs, engine="symengine")
+    assert all(sp.expand(a - b) == 0 for a, b in zip(g, g_ref, strict=True))
+    assert (hs - hs_ref).expand() == sp.zeros(3, 3)
