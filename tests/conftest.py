@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -30,3 +32,25 @@ def cli_json(cli):
         return code, json.loads(out), err
 
     return run
+
+
+ROOT = Path(__file__).resolve().parents[1]
+#: the course documents, one exercise file each
+DOCUMENTS = ("hw1", "slides", "notes", "lab")
+
+
+def course_files() -> list[Path]:
+    return [ROOT / "exercises" / f"{name}.toml" for name in DOCUMENTS]
+
+
+def course_exercises(ids=None) -> dict:
+    """Exercises of the four course documents by id (ids are unique across them)."""
+    from workbench.tasks import loader
+
+    found = {ex.id: ex for f in course_files() for ex in loader.load(f).exercises}
+    return found if ids is None else {i: found[i] for i in ids}
+
+
+def course_exercise_tables() -> list[dict]:
+    """The raw [[exercise]] tables of the four course documents."""
+    return [t for f in course_files() for t in tomllib.loads(f.read_text())["exercise"]]

@@ -34,7 +34,7 @@ def test_slides_examples():
 def test_jacobian_rows_are_outputs():
     J = calculus.jacobian([parse("x*y"), parse("x + y"), parse("y**2")], ["x", "y"])
     assert J.shape == (3, 2)
-    assert J == sp.Matrix([[y, x], [1, 1], [0, 2 * y]])
+    assert sp.Matrix([[y, x], [1, 1], [0, 2 * y]]) == J
 
 
 def test_directional_derivative_unit_direction():

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -27,9 +26,10 @@ from workbench.matrix_expr import depends_on
 from workbench.matrix_parse import parse_matrix
 from workbench.matrix_printing import NUMPY_NAMES, OUTPUT_FUNCTIONS, to_latex, to_numpy
 
+from .conftest import course_exercise_tables, course_exercises
+
 jax, jnp = jaxutil.jax(), jaxutil.jnp()
 ROOT = Path(__file__).resolve().parents[1]
-STAGING = ROOT / "exercises" / "staging" / "matrix.toml"
 # The certificate without its JAX part (one XLA compilation per problem); JAX is the
 # reference of the cookbook and exercise tests below, through functions written here.
 FAST = {"numeric_sizes": (3, 20), "autodiff_sizes": ()}
@@ -285,7 +285,7 @@ def test_cookbook_identities_hold_against_jax(text, wrt, opts, shapes, jfun, for
 
 
 def _exercises():
-    return tomllib.loads(STAGING.read_text())["exercise"]
+    return [t for t in course_exercise_tables() if t["task"] == "matrix"]
 
 
 def _tfun(ident: str):
@@ -439,7 +439,7 @@ def test_every_exercise_is_derived_certified_and_agrees_with_torch(ex):
             close(ev(value, vals, dims), ref[f"order {k}"], 1e-8)
 
 
-def test_staging_file_covers_every_problem():
+def test_course_files_cover_every_problem():
     sources = " ".join(e["source"] for e in EXERCISES)
     for k in range(1, 32):
         assert f"matrix calculus problem {k}" in sources, k
@@ -582,12 +582,10 @@ def test_cli_withholds_a_formula_that_fails(cli_json, monkeypatch):
 
 
 def _run(ident):
-    from workbench.tasks import loader, runner
+    from workbench.tasks import runner
     from workbench.tasks.registry import Context
 
-    sheet = loader.load(STAGING)
-    ex = next(e for e in sheet.exercises if e.id == ident)
-    return runner.run(ex, Context(figures=False))
+    return runner.run(course_exercises((ident,))[ident], Context(figures=False))
 
 
 def test_task_checks_claims_and_concrete_data():

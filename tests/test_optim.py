@@ -279,14 +279,13 @@ def test_cli_rate_refuses_non_spd(capsys):
 # ------------------------------------------------------------------------- sheet exercises
 
 
-def test_staging_exercises_validate_and_the_fast_ones_pass():
-    from pathlib import Path
-
-    from workbench.tasks import loader, runner
+def test_course_exercises_validate_and_the_fast_ones_pass():
+    from workbench.tasks import runner
     from workbench.tasks.registry import Context
 
-    sheet = loader.load(Path(__file__).parents[1] / "exercises/staging/optimization.toml")
-    by_id = {ex.id: ex for ex in sheet.exercises}
+    from .conftest import course_exercises
+
+    by_id = course_exercises(("slides-gd-table", "hw1-q3-rate"))
     ctx = Context(figures=False)
     table = runner.run(by_id["slides-gd-table"], ctx)
     assert table.passed and [c.holds for c in table.claims] == [True]

@@ -132,3 +132,10 @@ def test_printed_text_parses_back(text):
     except ParseError:
         return  # e.g. a division that simplifies to 1/0
     assert parse(to_text(expr)) == expr
+
+
+def test_complex_constants_are_refused():
+    with pytest.raises(ParseError, match="complex constant"):
+        parse("(log(0.5))**0.5 + x")
+    with pytest.raises(ParseError, match="complex constant"):
+        parse("sqrt(-1)")

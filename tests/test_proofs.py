@@ -28,8 +28,9 @@ from workbench.proof.symbolic import SymbolTable, prove_equal
 from workbench.proof.verifier import compose, implies
 from workbench.sheets.latex import escape
 from workbench.tasks import runner
-from workbench.tasks.loader import load as load_exercises
 from workbench.tasks.registry import Context
+
+from .conftest import course_exercise_tables, course_exercises
 
 ROOT = Path(__file__).resolve().parent.parent
 PROOFS = ROOT / "proofs"
@@ -452,8 +453,7 @@ def test_vector_identities_numeric_path(c):
 # ---------------------------------------------------------------- the sheet task
 
 def test_proof_task_renders_checked_steps_and_claims():
-    sheet = load_exercises(ROOT / "exercises" / "staging" / "proofs.toml")
-    ex = next(e for e in sheet.exercises if e.id == "q3-1-closed-form")
+    ex = course_exercises(("q3-1-closed-form",))["q3-1-closed-form"]
     out = runner.run(ex, Context(figures=False))
     assert out.passed
     raw = "\n".join(b.latex for b in out.blocks if type(b).__name__ == "RawLatex")
@@ -467,8 +467,7 @@ def test_proof_task_renders_checked_steps_and_claims():
 
 
 def test_proof_task_reports_a_missing_file():
-    sheet = load_exercises(ROOT / "exercises" / "staging" / "proofs.toml")
-    ex = sheet.exercises[0]
+    ex = course_exercises(("q3-1-closed-form",))["q3-1-closed-form"]
     ex.fields = {"proof": "proofs/nope.toml"}
     out = runner.run(ex, Context(figures=False))
     assert not out.passed
@@ -488,8 +487,9 @@ def test_prose_renders_without_unknown_characters():
                 yield from strings(v)
 
     texts = []
-    for path in [*PROOFS.glob("*.toml"), ROOT / "exercises" / "staging" / "proofs.toml"]:
+    for path in PROOFS.glob("*.toml"):
         texts += list(strings(tomllib.loads(path.read_text(encoding="utf-8"))))
+    texts += list(strings([t for t in course_exercise_tables() if t["task"] == "proof"]))
     texts += [k.description for k in KINDS.values()]
     texts += [r.title + r.statement for r in rules.RULES.values()]
     for text in texts:

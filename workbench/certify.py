@@ -231,9 +231,9 @@ def certify(
                                         ("autodiff", "finite_difference", "high_precision")},
                                0, note=reason + where)
 
-    fc = compile(f, xs)
-    gc = compile(g, xs)
-    hc = compile(H, xs) if H is not None else None
+    fc = compile(f, xs, "numpy")
+    gc = compile(g, xs, "numpy")
+    hc = compile(H, xs, "numpy") if H is not None else None
     user_pts = np.array([[float(sp.N(sp.nsimplify(v), 20)) for v in p] for p in user],
                         dtype=float).reshape(-1, n)
     _require_float64_range(user_pts, names, [c for c in (fc, gc, hc) if c is not None])
@@ -251,13 +251,13 @@ def certify(
     jax, jnp = jaxutil.jax(), jaxutil.jnp()
     fj = sp.lambdify(xs, f, modules="jax")
     scalar = lambda v: fj(*[v[i] for i in range(n)]) + 0.0 * v[0]  # noqa: E731 - constants too
-    G_ad = np.asarray(jax.jit(jax.vmap(jax.grad(scalar)))(jnp.asarray(P)))
+    G_ad = np.asarray(jaxutil.jit_reference(jax.vmap(jax.grad(scalar)))(jnp.asarray(P)))
     errors = {"autodiff": _mixed(G_sym, G_ad),
               "finite_difference": _fd_errors(G_sym, finite_diff.gradient, fc, cols, 2,
                                               TOLERANCES["finite_difference"])}
     hess_errors = {}
     if H_sym is not None:
-        H_ad = np.asarray(jax.jit(jax.vmap(jax.hessian(scalar)))(jnp.asarray(P)))
+        H_ad = np.asarray(jaxutil.jit_reference(jax.vmap(jax.hessian(scalar)))(jnp.asarray(P)))
         hess_errors = {"autodiff": _mixed(H_sym, H_ad),
                        "finite_difference": _fd_errors(H_sym, finite_diff.hessian, fc, cols, 1,
                                                         TOLERANCES["finite_difference_hessian"])}

@@ -92,7 +92,7 @@ def check_claim(
     names = list(variables) if variables is not None else sorted(map(str, f.free_symbols))
     xs = symbols(names)
     true = gradient(f, xs)
-    tc = compile(true, xs)
+    tc = compile(true, xs, "numpy")
     rng = np.random.default_rng(seed)
     user = np.array(points, dtype=float).reshape(-1, len(xs))
 
@@ -126,7 +126,7 @@ def check_claim(
             undecided.append(i)
     if not undecided:
         return ClaimCheck("correct", [], None, method)
-    cc = compile(claims, xs)
+    cc = compile(claims, xs, "numpy")
     P = np.vstack([user, _random_points([tc, cc], xs, n_random, rng, 2.0, list(user))])
     got_mp, want_mp = _mp_values(claims, xs, P), _mp_values(true, xs, P)
     got = np.full((len(xs), len(P)), np.nan)

@@ -21,7 +21,8 @@ import sys
 from .errors import WorkbenchError
 
 #: Subcommand modules in the order ``--help`` lists them.
-COMMANDS = ["derive", "critical", "check", "sheet", "verify"]
+COMMANDS = ["derive", "critical", "check", "sheet", "verify", "fd", "optimize", "rate", "trace",
+            "bench", "matrix"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 

@@ -48,8 +48,9 @@ class sigmoid(sp.Function):  # noqa: N801 - the name users type
     def _eval_evalf(self, prec):
         return (1 / (1 + sp.exp(-self.args[0])))._eval_evalf(prec)
 
-    def _latex(self, printer):
-        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        out = r"\sigma\left(%s\right)" % printer._print(self.args[0])
+        return out if exp is None else rf"{out}^{{{exp}}}"
 
     def _numpycode(self, printer):
         # tanh form: no overflow for large |x|, unlike 1/(1+exp(-x)).
@@ -90,8 +91,9 @@ class softplus(sp.Function):  # noqa: N801 - the name users type
     def _eval_evalf(self, prec):
         return sp.log(1 + sp.exp(self.args[0]))._eval_evalf(prec)
 
-    def _latex(self, printer):
-        return r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        out = r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
+        return out if exp is None else rf"{out}^{{{exp}}}"
 
     def _numpycode(self, printer):
         # logaddexp(0, x) = log(1 + e^x) without overflow.

@@ -24,3 +24,13 @@ def jnp():
     import jax.numpy as _jnp
 
     return _jnp
+
+
+def jit_reference(fn):
+    """``jax.jit`` for reference computations that run once.
+
+    XLA's backend optimizations cost more compile time than they save on a
+    single call (measured: a third of the matrix-calculus certificates' time);
+    they do not change what is computed, only how fast.
+    """
+    return jax().jit(fn, compiler_options={"xla_backend_optimization_level": 0})

@@ -117,7 +117,7 @@ def surface_path(obj: Objective, run: Run, paths: Sequence[Path | str], title: s
     fig = plt.figure(figsize=(8, 6.5))
     ax = fig.add_subplot(111, projection="3d")
     ax.plot_surface(x, y, lift(z), cmap="viridis", rstride=2, cstride=2, edgecolor="none",
-                    alpha=0.7)
+                    alpha=0.7, rasterized=True)  # vector facets make slow, heavy PDFs
     p, zp = run.path, lift(run.values)
     ax.plot(p[:, 0], p[:, 1], zp, "r.-", lw=1.5, ms=3, zorder=10,
             label=f"{run.method} path ({run.steps} steps)")

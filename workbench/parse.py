@@ -316,6 +316,9 @@ def parse(text: str, variables: Iterable[str] | None = None) -> sp.Expr:
         raise ParseError("not a scalar expression", text=text)
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise ParseError("expression evaluates to an infinity or undefined value", text=text)
+    if expr.has(sp.I):
+        raise ParseError("expression has a complex constant (a root or log of a negative "
+                         "number); the workbench works over the reals", text=text)
     return expr
 
 

@@ -47,7 +47,7 @@ def _save(fig, paths: Sequence[Path]) -> list[Path]:
 
 
 def surface(f: Callable, xr, yr, paths: Sequence[Path], marks: Sequence[tuple] = (),
-            title: str = "", n: int = 250, log: bool = True) -> list[Path]:
+            title: str = "", n: int = 160, log: bool = True) -> list[Path]:
     """3-D surface with a log colour norm; ``marks`` are (x, y, label) starred in red."""
     plt = _pyplot()
     from matplotlib.colors import LogNorm
@@ -57,8 +57,9 @@ def surface(f: Callable, xr, yr, paths: Sequence[Path], marks: Sequence[tuple] =
     ax = fig.add_subplot(111, projection="3d")
     floor = np.nanmin(z[z > 0]) if log and np.any(z > 0) else None
     norm = LogNorm(vmin=floor, vmax=np.nanmax(z)) if floor else None
+    # rasterized: thousands of facets as vectors make slow, heavy PDFs for no visible gain
     ax.plot_surface(x, y, np.maximum(z, floor) if floor else z, norm=norm, cmap="viridis",
-                    rstride=2, cstride=2, edgecolor="none", alpha=0.85)
+                    rstride=2, cstride=2, edgecolor="none", alpha=0.85, rasterized=True)
     for mx, my, label in marks:
         ax.plot([mx], [my], [float(f(np.array(mx), np.array(my)))], "r*", markersize=18,
                 label=label, zorder=10)

@@ -380,7 +380,5 @@ def draw(trace: Trace, path: str | Path, title: str = "") -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, bbox_inches="tight")
-    if path.suffix == ".pdf":
-        fig.savefig(path.with_suffix(".png"), dpi=150, bbox_inches="tight")
     plt.close(fig)
     return path

@@ -16,14 +16,15 @@ def register(sub) -> None:
                        description="Run every check of the named exercise files (default: all "
                                    "of exercises/ and proofs/) and summarize.")
     p.add_argument("files", nargs="*", metavar="FILE.toml")
+    p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                   help="worker processes (default: one per core)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
 
 
 def _default_files() -> tuple[list[Path], Path | None]:
-    root = Path.cwd()
-    ex = sorted((root / "exercises").glob("*.toml"))
-    proofs = root / "proofs"
+    ex = sorted(Path("exercises").glob("*.toml"))
+    proofs = Path("proofs")
     if not ex and not proofs.is_dir():
         raise InputError("no files named and no exercises/ or proofs/ folder here")
     return ex, proofs if proofs.is_dir() else None
@@ -34,9 +35,11 @@ def run(args) -> int:
     sheets = [loader.load(f) for f in files]  # validate all before running any
     ctx = Context(figures=False)
     rows, failed, claims = [], [], []
+    work = [(ex, ctx) for sheet in sheets for ex in sheet.exercises]
+    outcomes = iter(runner.run_all(work, args.jobs))
     for sheet in sheets:
         for ex in sheet.exercises:
-            out = runner.run(ex, ctx)
+            out = next(outcomes)
             bad = [c for c in out.checks if not c.passed]
             rows.append((str(sheet.path), ex.id, not bad, len(out.checks)))
             for c in bad:

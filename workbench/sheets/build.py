@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,9 +65,9 @@ def render(sheet: loader.ExerciseFile, outcomes: dict[str, Outcome]) -> str:
         body.append(printer.print_claims(out.claims))
         body.append(printer.print_checks(out.checks))
         exercises.append({"title": escape(ex.title), "body": "\n".join(body)})
-    intro = ""
+    intro = escape(sheet.preamble) + "\n\n" if sheet.preamble else ""
     if sheet.source:
-        intro = (f"Source: {escape(sheet.source)}. Every answer below was derived by the "
+        intro += (f"Source: {escape(sheet.source)}. Every answer below was derived by the "
                  "workbench and checked against independent references; statements taken "
                  "from the source are marked \\claimok{} (holds) or \\claimbad{} (does not "
                  "hold).\n")
@@ -74,23 +75,17 @@ def render(sheet: loader.ExerciseFile, outcomes: dict[str, Outcome]) -> str:
         title=escape(sheet.title), version=__version__, intro=intro, exercises=exercises)
 
 
-def _progress(items, label: str, enabled: bool):
+@contextmanager
+def _progress(total: int, label: str, enabled: bool):
+    """A progress bar on stderr; yields the callback that advances it."""
     if not enabled:
-        yield from items
+        yield None
         return
     from rich.progress import Progress
 
-    with Progress(transient=True, console=None) as bar:
-        job = bar.add_task(label, total=len(items))
-        for item in items:
-            bar.update(job, description=f"{label}: {item.id}")
-            yield item
-            bar.advance(job)
-
-
-def run_sheet(sheet: loader.ExerciseFile, ctx: Context, progress: bool = False):
-    return {ex.id: runner.run(ex, ctx)
-            for ex in _progress(sheet.exercises, sheet.path.name, progress)}
+    with Progress(transient=True) as bar:
+        job = bar.add_task(label, total=total)
+        yield lambda ex: bar.update(job, advance=1, description=f"{label}: {ex.id}")
 
 
 def compile_pdf(tex: Path) -> Path:
@@ -125,37 +120,60 @@ def _log_errors(tex: Path) -> str:
 
 
 def build(path: str | Path, outdir: str | Path = "build", pdf: bool = False,
-          progress: bool | None = None) -> BuildResult:
+          progress: bool | None = None, jobs: int | None = None) -> BuildResult:
     """Build the sheet for exercise file ``path`` into ``outdir``."""
-    sheet = loader.load(path)
+    return build_many([path], outdir, pdf, progress, jobs)[0]
+
+
+def build_many(paths, outdir: str | Path = "build", pdf: bool = False,
+               progress: bool | None = None, jobs: int | None = None) -> list[BuildResult]:
+    """Build several sheets, their exercises sharing one pool of worker processes.
+
+    Every file is validated before anything runs; each sheet is then written
+    atomically (see the module docstring).
+    """
+    sheets = [loader.load(p) for p in paths]
     outdir = Path(outdir)
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create output folder {outdir}: {exc}") from None
-    stem = Path(path).stem
     progress = sys.stderr.isatty() if progress is None else progress
-    with tempfile.TemporaryDirectory(prefix=f".{stem}-", dir=outdir) as tmp:
-        tmp = Path(tmp)
-        figdir_name = f"{stem}-figures"
-        ctx = Context(figure_dir=tmp / figdir_name)
-        outcomes = run_sheet(sheet, ctx, progress)
-        for out in outcomes.values():  # the .tex refers to figures relative to itself
-            for b in out.blocks:
-                if isinstance(b, Figure) and b.path.is_absolute():
-                    b.path = b.path.relative_to(tmp)
-        tex = tmp / f"{stem}.tex"
-        tex.write_text(render(sheet, outcomes), encoding="utf-8")
-        made_pdf = compile_pdf(tex) if pdf else None
-        final_tex = outdir / tex.name
-        if (tmp / figdir_name).exists():
-            target = outdir / figdir_name
-            if target.exists():
-                shutil.rmtree(target)
-            os.replace(tmp / figdir_name, target)
-        os.replace(tex, final_tex)
-        final_pdf = None
-        if made_pdf is not None:
-            final_pdf = outdir / made_pdf.name
-            os.replace(made_pdf, final_pdf)
+    with ExitStack() as stack:
+        tmps = [Path(stack.enter_context(tempfile.TemporaryDirectory(
+            prefix=f".{s.path.stem}-", dir=outdir))) for s in sheets]
+        work = [(ex, Context(figure_dir=tmp / f"{s.path.stem}-figures"))
+                for s, tmp in zip(sheets, tmps, strict=True) for ex in s.exercises]
+        with _progress(len(work), "solving and checking", progress) as advance:
+            outcomes = runner.run_all(work, jobs, advance)
+        results, k = [], 0
+        for sheet, tmp in zip(sheets, tmps, strict=True):
+            mine = dict(zip((ex.id for ex in sheet.exercises),
+                            outcomes[k:k + len(sheet.exercises)], strict=True))
+            k += len(sheet.exercises)
+            results.append(_write(sheet, mine, tmp, outdir, pdf))
+    return results
+
+
+def _write(sheet, outcomes: dict[str, Outcome], tmp: Path, outdir: Path, pdf: bool):
+    stem = sheet.path.stem
+    figdir_name = f"{stem}-figures"
+    for out in outcomes.values():  # the .tex refers to figures relative to itself
+        for b in out.blocks:
+            if isinstance(b, Figure) and b.path.is_absolute():
+                b.path = b.path.relative_to(tmp)
+    tex = tmp / f"{stem}.tex"
+    tex.write_text(render(sheet, outcomes), encoding="utf-8")
+    made_pdf = compile_pdf(tex) if pdf else None
+    if (tmp / figdir_name).exists():
+        target = outdir / figdir_name
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp / figdir_name, target)
+    final_tex = outdir / tex.name
+    os.replace(tex, final_tex)
+    final_pdf = None
+    if made_pdf is not None:
+        final_pdf = outdir / made_pdf.name
+        os.replace(made_pdf, final_pdf)
     return BuildResult(final_tex, final_pdf, outcomes)

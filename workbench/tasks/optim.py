@@ -36,9 +36,9 @@ from .registry import Context, Exercise, task
 
 
 def _figure(ctx: Context, ex: Exercise, name: str):
-    """The figure's PDF path and its PNG twin, or None when figures are off."""
+    """The figure's PDF path (as a list of paths to save), or None when figures are off."""
     pdf = ctx.figure_path(ex, name)
-    return None if pdf is None else [pdf, pdf.with_suffix(".png")]
+    return None if pdf is None else [pdf]
 
 
 def _number(ex: Exercise, name: str, default=None) -> sp.Expr:

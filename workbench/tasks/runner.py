@@ -1,6 +1,16 @@
-"""Run exercises: each task under a guard, so one failure is reported, not fatal."""
+"""Run exercises: each task under a guard, so one failure is reported, not fatal.
+
+:func:`run_all` spreads exercises over worker processes (started fresh with
+``spawn``: JAX's threads do not survive ``fork``), which roughly halves the
+time of a whole course on two cores.
+"""
 
 from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
 
 from ..errors import WorkbenchError
 from .model import Outcome, Text
@@ -21,3 +31,37 @@ def run(ex: Exercise, ctx: Context) -> Outcome:
         out.add(Text(f"This exercise could not be completed: {exc}"))
         out.check("task ran", False, f"{ex.where()}: {exc}")
         return out
+
+
+def default_jobs() -> int:
+    """Worker processes: one per available core."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def run_all(
+    work: Sequence[tuple[Exercise, Context]],
+    jobs: int | None = None,
+    on_done: Callable[[Exercise], None] | None = None,
+) -> list[Outcome]:
+    """Outcomes of the ``(exercise, context)`` pairs in order, by up to ``jobs`` processes."""
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs <= 1 or len(work) < 2:
+        outcomes = []
+        for ex, ctx in work:
+            outcomes.append(run(ex, ctx))
+            if on_done:
+                on_done(ex)
+        return outcomes
+    results: dict[int, Outcome] = {}
+    with ProcessPoolExecutor(min(jobs, len(work)), mp_context=get_context("spawn")) as pool:
+        # longest-first would balance better, but file order keeps progress readable
+        futures = {pool.submit(run, ex, ctx): i for i, (ex, ctx) in enumerate(work)}
+        for future in as_completed(futures):
+            i = futures[future]
+            results[i] = future.result()
+            if on_done:
+                on_done(work[i][0])
+    return [results[i] for i in range(len(work))]
