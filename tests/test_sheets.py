@@ -94,3 +94,21 @@ def test_pdf_and_latex_failure_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(build_module.LatexError, match="Undefined control sequence|Emergency"):
         build(ROOT / "exercises" / "beale.toml", tmp_path / "bad", pdf=True, progress=False)
     assert not any((tmp_path / "bad").glob("*.tex")) and not any((tmp_path / "bad").glob("*.pdf"))
+
+
+@pytest.mark.skipif(not (shutil.which("pdflatex") and shutil.which("pdftoppm")),
+                    reason="TeX Live and poppler are not installed")
+def test_all_four_course_sheets_compile_and_page_one_is_not_blank(tmp_path):
+    from workbench.sheets.build import build_many
+
+    from .conftest import course_files
+
+    results = build_many(course_files(), tmp_path, pdf=True, progress=False)
+    assert [r.failed for r in results] == [[], [], [], []]
+    for r in results:
+        subprocess.run(["pdftoppm", "-r", "30", "-gray", "-f", "1", "-l", "1", str(r.pdf),
+                        str(tmp_path / r.pdf.stem)], check=True)
+        page = next(tmp_path.glob(f"{r.pdf.stem}*.pgm")).read_bytes()
+        pixels = page[-(30 * 30 * 8):]  # the page body, past the PGM header
+        dark = sum(1 for b in pixels if b < 128)
+        assert dark > 100, f"{r.pdf.name}: page 1 looks blank"

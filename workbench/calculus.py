@@ -167,7 +167,7 @@ class CriticalPoints:
 
 
 def classify(eigenvalues: Sequence[float], tol: float = 1e-20) -> str:
-    """Second-derivative test: all > 0 minimum, all < 0 maximum, mixed saddle, any ≈ 0 degenerate."""
+    """Second-derivative test: all > 0 minimum, all < 0 maximum, mixed saddle, ≈ 0 degenerate."""
     if any(abs(e) <= tol for e in eigenvalues):
         return "degenerate"
     if all(e > 0 for e in eigenvalues):

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("workbench: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # a bug, not bad input: one line, no traceback (debug: WORKBENCH_DEBUG=1)
+    except Exception as exc:  # a bug, not bad input: one line; WORKBENCH_DEBUG=1 shows it
         if os.environ.get("WORKBENCH_DEBUG"):
             raise
         print(f"workbench {args.command}: internal error: {type(exc).__name__}: {exc} "

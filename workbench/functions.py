@@ -49,7 +49,7 @@ class sigmoid(sp.Function):  # noqa: N801 - the name users type
         return (1 / (1 + sp.exp(-self.args[0])))._eval_evalf(prec)
 
     def _latex(self, printer, exp=None):
-        out = r"\sigma\left(%s\right)" % printer._print(self.args[0])
+        out = rf"\sigma\left({printer._print(self.args[0])}\right)"
         return out if exp is None else rf"{out}^{{{exp}}}"
 
     def _numpycode(self, printer):
@@ -92,7 +92,7 @@ class softplus(sp.Function):  # noqa: N801 - the name users type
         return sp.log(1 + sp.exp(self.args[0]))._eval_evalf(prec)
 
     def _latex(self, printer, exp=None):
-        out = r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
+        out = rf"\operatorname{{softplus}}\left({printer._print(self.args[0])}\right)"
         return out if exp is None else rf"{out}^{{{exp}}}"
 
     def _numpycode(self, printer):

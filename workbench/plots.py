@@ -77,7 +77,7 @@ def surface(f: Callable, xr, yr, paths: Sequence[Path], marks: Sequence[tuple] =
 def contours(f: Callable, xr, yr, paths: Sequence[Path], marks: Sequence[tuple] = (),
              title: str = "", n: int = 400, log: bool = True,
              levels: np.ndarray | None = None, paths_xy: Sequence[tuple] = ()) -> list[Path]:
-    """Contour map (log-spaced levels when ``log``); optional optimizer paths ``(xs, ys, label)``."""
+    """Contour map (log-spaced levels when ``log``); optional paths ``(xs, ys, label)``."""
     plt = _pyplot()
     from matplotlib.colors import LogNorm
 

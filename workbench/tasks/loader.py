@@ -98,7 +98,7 @@ def load(path: str | Path) -> ExerciseFile:
             if key in item:
                 _check_type(item[key], str, f"{where}: field '{key}'")
         fields = {k: v for k, v in item.items() if k not in COMMON}
-        for key, expected in spec.required.items():
+        for key in spec.required:
             if key not in fields:
                 raise InputError(f"{where}: field '{key}': required by task '{task_name}'")
         for key, value in fields.items():
