@@ -40,6 +40,7 @@ import sympy as sp
 
 from . import finite_diff, jaxutil
 from . import matrix_expr as mx
+from .certify import TOLERANCES as SCALAR_TOLERANCES
 from .errors import WorkbenchError
 from .matrix_printing import to_numpy
 
@@ -47,14 +48,11 @@ DIGITS = 50
 
 #: Maximum mixed relative error accepted against each reference, and why.
 TOLERANCES = {
+    # autodiff and finite differences: the scalar certificate's tolerances, same reasons
+    **{k: SCALAR_TOLERANCES[k]
+       for k in ("autodiff", "finite_difference", "finite_difference_hessian")},
     # exact rational point, both sides evaluated at 50 digits: only a wrong formula differs
     "symbolic": 1e-25,
-    # float64 on well-conditioned random instances: round-off only
-    "autodiff": 1e-8,
-    # Richardson (order 6) on a smooth 1-D restriction leaves ~1e-10
-    "finite_difference": 1e-5,
-    # second differences extrapolated once leave ~1e-6
-    "finite_difference_hessian": 1e-3,
     # the printed text and the closed form are the same formula, evaluated differently
     "printed": 1e-9,
 }

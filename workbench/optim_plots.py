@@ -23,28 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from .optim import Objective, Run
+from .plots import _pyplot, _save
 
 COLORS = ("tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown")
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, paths: Sequence[Path | str]) -> list[Path]:
-    out = []
-    for p in paths:
-        p = Path(p)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(p, dpi=150, bbox_inches="tight")
-        out.append(p)
-    _pyplot().close(fig)
-    return out
 
 
 def _grid(obj: Objective, window, n: int):

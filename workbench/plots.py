@@ -35,7 +35,7 @@ def _grid(f, xr, yr, n):
     return x, y, z
 
 
-def _save(fig, paths: Sequence[Path]) -> list[Path]:
+def _save(fig, paths: Sequence[Path | str]) -> list[Path]:
     out = []
     for p in paths:
         p = Path(p)
