@@ -32,7 +32,7 @@ redrawn.  Errors are mixed relative errors max|a − b| / max(max|b|, 1).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache, reduce
 
 import numpy as np
@@ -41,6 +41,7 @@ import sympy as sp
 from . import finite_diff, jaxutil
 from . import matrix_expr as mx
 from .certify import TOLERANCES as SCALAR_TOLERANCES
+from .certify import Certificate
 from .errors import WorkbenchError
 from .matrix_printing import to_numpy
 
@@ -519,25 +520,14 @@ def _finite(x) -> bool:
 
 
 @dataclass
-class MatrixCertificate:
-    """The outcome of checking a matrix derivation; only ``certified`` results are answers."""
+class MatrixCertificate(Certificate):
+    """A scalar :class:`~workbench.certify.Certificate` plus the sizes it was checked at.
 
-    verdict: str                              # certified | mismatch | undefined
-    max_rel_error: dict[str, float]
-    points_checked: int
-    sizes: list[dict] = field(default_factory=list)
+    ``verdict`` is certified | mismatch | undefined; ``failures`` are dicts.
+    """
+
     tolerances: dict[str, float] = field(default_factory=lambda: dict(TOLERANCES))
-    failures: list[dict] = field(default_factory=list)
-    note: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.verdict == "certified"
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["failures"] = d["failures"][:10]
-        return d
+    sizes: list[dict] = field(default_factory=list)
 
 
 def _mixed(a, b) -> float:
@@ -896,7 +886,7 @@ def certify_derivation(d, symbolic_sizes=SYMBOLIC_SIZES, numeric_sizes=NUMERIC_S
         else:
             missing.append(dims)
     if missing or not checked:
-        return MatrixCertificate("undefined", rec.errors, checked, sizes,
+        return MatrixCertificate("undefined", rec.errors, checked, sizes=sizes,
                                  failures=rec.failures,
                                  note=f"no point in the domain found at sizes {missing}")
     verdict = "mismatch" if rec.failures else "certified"
@@ -904,7 +894,7 @@ def certify_derivation(d, symbolic_sizes=SYMBOLIC_SIZES, numeric_sizes=NUMERIC_S
     note = (f"{checked} random instances: exact entrywise SymPy derivatives at size {exact}; "
             f"float64 finite differences at {', '.join(map(str, numeric_sizes))}; JAX autodiff "
             f"at {', '.join(map(str, autodiff_sizes))}")
-    return MatrixCertificate(verdict, rec.errors, checked, sizes, failures=rec.failures,
+    return MatrixCertificate(verdict, rec.errors, checked, sizes=sizes, failures=rec.failures,
                              note=note)
 
 
