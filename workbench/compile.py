@@ -36,7 +36,7 @@ random points.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import mpmath
@@ -292,9 +292,3 @@ def available_backends() -> list[str]:
     except ImportError:
         pass
     return out
-
-
-def evaluate(expr: sp.Expr, variables: Sequence[str], point: Sequence, digits: int = 50):
-    """One value of ``expr`` at ``point`` in ``digits``-digit arithmetic (an ``mpf``)."""
-    return compile(expr, variables, "mpmath", digits)(*point)[()]
-

@@ -42,7 +42,3 @@ class DomainError(WorkbenchError):
 
 class BudgetExceeded(WorkbenchError):
     """A symbolic step ran out of its time budget."""
-
-
-class VerificationFailure(WorkbenchError):
-    """A result failed its certificate; it must not be presented as an answer."""

@@ -79,10 +79,8 @@ def _term_key(term: sp.Expr):
             -len(mx.atoms_of(term)), -sp.count_ops(term), sp.default_sort_key(term))
 
 
-class NumpyPrinter(StrPrinter):
-    """Text in the vocabulary of :data:`OUTPUT_FUNCTIONS`."""
-
-    printmethod = "_workbench_numpy"
+class _MatrixNodes:
+    """What both printers share: matrix nodes go to ``_node_<Type>``, scalars to SymPy."""
 
     def doprint(self, v) -> str:
         return self._node(v) if isinstance(v, mx.Node) else super().doprint(v)
@@ -97,6 +95,12 @@ class NumpyPrinter(StrPrinter):
 
     def _node(self, node) -> str:
         return getattr(self, "_node_" + type(node).__name__)(node)
+
+
+class NumpyPrinter(_MatrixNodes, StrPrinter):
+    """Text in the vocabulary of :data:`OUTPUT_FUNCTIONS`."""
+
+    printmethod = "_workbench_numpy"
 
     def _print_Mul(self, expr) -> str:
         """Scalars first, then the matrix factors; c*A @ x needs no parentheses."""
@@ -242,22 +246,8 @@ class NumpyPrinter(StrPrinter):
         return f"commutation({self._print(n.m)}, {self._print(n.n)})"
 
 
-class MatrixTexPrinter(TexPrinter):
+class MatrixTexPrinter(_MatrixNodes, TexPrinter):
     """Textbook LaTeX for matrix expressions (⊙ for elementwise products)."""
-
-    def doprint(self, v) -> str:
-        return self._node(v) if isinstance(v, mx.Node) else super().doprint(v)
-
-    def _as_ordered_terms(self, expr, order=None):
-        if not mx.atoms_of(expr):   # plain scalars (a polynomial): SymPy's own order
-            return super()._as_ordered_terms(expr, order)
-        return sorted(expr.args, key=_term_key)
-
-    def _print_Atom(self, a) -> str:
-        return self._node(a.node)
-
-    def _node(self, node) -> str:
-        return getattr(self, "_node_" + type(node).__name__)(node)
 
     def _print_Mul(self, expr) -> str:
         scalar, num, den = _split_mul(expr)

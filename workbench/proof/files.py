@@ -59,11 +59,11 @@ proof, the step (or object, goal, claim) and the field.
 from __future__ import annotations
 
 import ast
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
+from ..tomlfile import read_toml
 from .instances import KINDS, kind
 from .language import BINDERS, DISPLAY_RELATIONS, RELATIONS, free_names, read_math
 from .rules import RULES
@@ -145,15 +145,7 @@ class Proof:
 def load(path: str | Path) -> Proof:
     """Read and validate one proof file."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such proof file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}") from None
-    return parse(data, path)
+    return parse(read_toml(path, "proof"), path)
 
 
 def parse(data: dict, path: str | Path = "<memory>") -> Proof:

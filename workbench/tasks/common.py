@@ -7,7 +7,6 @@ import sympy as sp
 from ..certify import Certificate
 from ..errors import InputError, WorkbenchError
 from ..parse import parse, parse_assignments, variables_of
-from ..printing import to_latex
 from .model import Table
 from .registry import Exercise
 
@@ -15,7 +14,7 @@ from .registry import Exercise
 def field_expr(ex: Exercise, name: str, variables: list[str] | None = None) -> sp.Expr:
     """Parse the exercise field ``name`` safely; errors name the file, exercise and field."""
     try:
-        return parse(ex.fields[name] if name in ex.fields else ex.claimed[name], variables)
+        return parse(ex.fields[name], variables)
     except WorkbenchError as exc:
         raise InputError(f"{ex.where(name)}: {exc}") from None
 
@@ -68,7 +67,3 @@ def verification_table(cert: Certificate, what: str = "gradient and Hessian") ->
     return Table(["reference", "max. mixed rel. error", "tolerance"], rows,
                  f"Verification of the symbolic {what}: {verdict}; {cert.points_checked} points. "
                  f"{cert.note}")
-
-
-def latex_list(exprs) -> str:
-    return to_latex(sp.Matrix(exprs))

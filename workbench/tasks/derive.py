@@ -21,16 +21,17 @@ from .model import Boxed, Figure, Math, Outcome, Steps, Table, Text
 from .registry import Context, Exercise, task
 
 
-def _grad_latex(f, names):
-    return [(rf"\frac{{\partial f}}{{\partial {to_latex(sp.Symbol(n))}}}", to_latex(g), "")
-            for n, g in zip(names, calculus.gradient(f, names), strict=True)]
+def _grad_steps(names, grad) -> Steps:
+    """∂f/∂xᵢ = … rows, one per variable."""
+    return Steps([(rf"\frac{{\partial f}}{{\partial {to_latex(sp.Symbol(n))}}}", to_latex(g), "")
+                  for n, g in zip(names, grad, strict=True)])
 
 
-def _substitute(ex: Exercise, f: sp.Expr) -> tuple[sp.Expr, list[str], Steps | None]:
+def _substitute(ex: Exercise, f: sp.Expr) -> tuple[sp.Expr, Steps | None]:
     """Apply ``substitute = {x = "3*sin(2*t)", ...}``: the chain-rule setting."""
     subs = ex.fields.get("substitute")
     if not subs:
-        return f, [], None
+        return f, None
     inner = {}
     for k, v in subs.items():
         if not isinstance(v, str):
@@ -40,7 +41,7 @@ def _substitute(ex: Exercise, f: sp.Expr) -> tuple[sp.Expr, list[str], Steps | N
         except WorkbenchError as exc:
             raise InputError(f"{ex.where('substitute.' + k)}: {exc}") from None
     rows = [(to_latex(k), to_latex(v), "inner function") for k, v in inner.items()]
-    return f.subs(inner, simultaneous=True), list(inner), Steps(rows)
+    return f.subs(inner, simultaneous=True), Steps(rows)
 
 
 @task("derive", required={"expr": str},
@@ -48,9 +49,9 @@ def _substitute(ex: Exercise, f: sp.Expr) -> tuple[sp.Expr, list[str], Steps | N
 def derive(ex: Exercise, ctx: Context) -> Outcome:
     """Gradient (and Hessian) of an expression, certified; values at a point."""
     out = Outcome()
-    outer, _ = expr_and_vars(ex) if "substitute" not in ex.fields else (field_expr(ex, "expr"),
-                                                                          None)
-    f, inner_names, inner_steps = _substitute(ex, outer)
+    # with inner functions substituted, the outer variables are not the ones in wrt
+    outer = field_expr(ex, "expr", None if "substitute" in ex.fields else ex.fields.get("wrt"))
+    f, inner_steps = _substitute(ex, outer)
     names = list(ex.fields.get("wrt") or sorted(map(str, f.free_symbols)))
     out.add(Math(f"f({', '.join(map(to_latex, map(sp.Symbol, names)))}) = {to_latex(outer)}"))
     if inner_steps is not None:
@@ -59,8 +60,7 @@ def derive(ex: Exercise, ctx: Context) -> Outcome:
     grad = calculus.gradient(f, names)
     if ex.fields.get("simplify"):
         grad = [sp.simplify(g) for g in grad]
-    out.add(Steps([(rf"\frac{{\partial f}}{{\partial {to_latex(sp.Symbol(n))}}}", to_latex(g), "")
-                   for n, g in zip(names, grad, strict=True)]))
+    out.add(_grad_steps(names, grad))
     H = calculus.hessian(f, names) if ex.fields.get("hessian") else None
     if H is not None:
         out.add(Text("Hessian:"), Math(r"\nabla^2 f = " + to_latex(H)))
@@ -107,7 +107,7 @@ def critical(ex: Exercise, ctx: Context) -> Outcome:
     out = Outcome()
     f, names = expr_and_vars(ex)
     out.add(Math(f"f({', '.join(map(to_latex, map(sp.Symbol, names)))}) = {to_latex(f)}"))
-    out.add(Text("Set the gradient to zero:"), Steps(_grad_latex(f, names)))
+    out.add(Text("Set the gradient to zero:"), _grad_steps(names, calculus.gradient(f, names)))
     found = calculus.critical_points(f, names)
     rows = []
     for p in found.points:

@@ -19,11 +19,11 @@ Every error names the file, the exercise and the field.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..tomlfile import read_toml
 from .registry import Exercise, load_all
 
 COMMON = {"id", "title", "task", "statement", "claimed", "source"}
@@ -59,14 +59,7 @@ def load(path: str | Path) -> ExerciseFile:
     """Read and validate one exercise file."""
     path = Path(path)
     name = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such exercise file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{name}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{name}: not valid TOML: {exc}") from None
+    data = read_toml(path, "exercise")
     sheet = data.get("sheet")
     if not isinstance(sheet, dict) or not isinstance(sheet.get("title"), str):
         raise InputError(f"{name}: needs a [sheet] table with a string 'title'")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,6 @@ class Context:
 
     figure_dir: Path | None = None
     figures: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def figure_path(self, ex: Exercise, name: str) -> Path | None:
         if not self.figures or self.figure_dir is None:
@@ -63,7 +62,6 @@ class TaskSpec:
     handler: Callable[[Exercise, Context], Outcome]
     required: dict[str, type | tuple[type, ...]]
     optional: dict[str, type | tuple[type, ...]]
-    doc: str = ""
 
 
 TASKS: dict[str, TaskSpec] = {}
@@ -73,8 +71,7 @@ def task(name: str, required: dict | None = None, optional: dict | None = None):
     """Register ``handler`` as the task ``name`` with its field types."""
 
     def register(handler):
-        TASKS[name] = TaskSpec(name, handler, required or {}, optional or {},
-                               (handler.__doc__ or "").strip().splitlines()[0])
+        TASKS[name] = TaskSpec(name, handler, required or {}, optional or {})
         return handler
 
     return register
