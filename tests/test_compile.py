@@ -233,7 +233,7 @@ def test_large_kernels_are_split_into_loops_and_stay_exact():
     f += sp.exp(sum(xs) / 50)  # one term shared by every entry: shared temporaries
     g, H = gradient(f, xs), hessian(f, xs)
     src = fused.source([e for e in H if e.free_symbols], xs)
-    assert src.count("static __attribute__((noinline)) void wb_loop") > 5
+    assert src.count("static __attribute__((noinline)) int wb_loop") > 5
     assert "shared" in src.splitlines()[1] and " 0 shared" not in src.splitlines()[1]
     rng = np.random.default_rng(7)
     pts = [rng.uniform(-1, 1, 3000) for _ in xs]

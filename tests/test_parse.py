@@ -6,7 +6,7 @@ import time
 
 import pytest
 import sympy as sp
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from workbench.errors import ParseError
@@ -126,6 +126,7 @@ def _exprs():
 
 @settings(max_examples=150, deadline=None)
 @given(_exprs())
+@example("(0.5 / (x + y))")  # once printed as 1/(2*(x + y)), which reads back distributed
 def test_printed_text_parses_back(text):
     try:
         expr = parse(text)

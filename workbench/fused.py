@@ -12,8 +12,9 @@ the points and computes all outputs of one point in registers::
 
 so memory traffic is the inputs read once and the outputs written once: the
 memory floor.  What remains is arithmetic, which runs in SIMD lanes (the
-compiler vectorizes the loop and calls glibc's vector math, libmvec, for
-``exp``, ``sin``, ...) on the cores no other work is using right now
+compiler vectorizes the loop; ``exp``, ``sin`` and ``cos`` are inlined from
+:mod:`workbench.vecmath`, other functions come from glibc's vector math,
+libmvec) on the cores no other work is using right now
 (OpenMP; :func:`threads`; ``$WORKBENCH_THREADS`` fixes the count).  Large
 outputs (Hessians) are split into loops of a few outputs each, sharing common
 subexpressions through a small per-thread scratch buffer (:func:`_plan`).
@@ -26,10 +27,11 @@ source, the flags and the machine (``$WORKBENCH_CACHE``, else
 ``~/.cache/workbench``).  Without a compiler :func:`kernel` raises
 :class:`FusedUnavailable`, and :mod:`workbench.compile` falls back to JAX.
 
-Accuracy: the same formulas in float64.  libmvec's vector functions are within
-4 ulp (the scalar libm within 1 ulp), so outputs agree with NumPy to about
-1e-15 relative on well-conditioned inputs; no fast-math reassociation is used
-(``-ffp-contract=off``, NaN and infinities behave as in NumPy).
+Accuracy: the same formulas in float64.  The inline functions are within
+2 ulp, libmvec's within 4 ulp (the scalar libm within 1 ulp), so outputs agree
+with NumPy to about 1e-15 relative on well-conditioned inputs; no fast-math
+reassociation is used (``-ffp-contract=off``, NaN and infinities behave as in
+NumPy).
 
 >>> import sympy as sp
 >>> x, y = sp.symbols("x y", real=True)
@@ -58,6 +60,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.c import C99CodePrinter
 
+from . import vecmath
 from .errors import InputError
 
 
@@ -258,6 +261,36 @@ def _plan(temp_deps, out_deps, temp_inputs, out_inputs) -> tuple[list[_Loop], li
     return loops, shared
 
 
+def _hoist_calls(temps: list, reduced: list) -> tuple[list, list, dict[int, str]]:
+    """Give every call with an inline version (:data:`vecmath.INLINE`) a temporary of its own.
+
+    Its argument gets one too, so the kernel can check the argument's range
+    (see :func:`source`).  Returns the new temporaries, the outputs in terms of
+    them, and for each call temporary the C range check of its argument.
+    """
+    calls, args = sp.numbered_symbols("u"), sp.numbered_symbols("a")
+    made: dict[sp.Expr, sp.Symbol] = {}
+    out: list[tuple[sp.Symbol, sp.Expr]] = []
+    checks: dict[int, str] = {}
+
+    def lift(expr: sp.Expr) -> sp.Expr:
+        for node in sp.postorder_traversal(expr):  # inner calls first
+            if isinstance(node, sp.Function) and node.func in vecmath.INLINE \
+                    and node not in made:
+                arg = node.args[0].xreplace(made)
+                if not arg.is_Symbol:
+                    out.append((next(args), arg))
+                    arg = out[-1][0]
+                made[node] = next(calls)
+                checks[len(out)] = f"{vecmath.INLINE[node.func][1]}({arg})"
+                out.append((made[node], node.func(arg)))
+        return expr.xreplace(made)
+
+    for sym, expr in temps:
+        out.append((sym, lift(expr)))
+    return out, [lift(e) for e in reduced], checks
+
+
 def source(exprs: Sequence[sp.Expr], variables: Sequence[sp.Symbol], vector_math: str = "full"
            ) -> str:
     """The C source of a kernel computing ``exprs`` (none constant) at every point.
@@ -265,15 +298,18 @@ def source(exprs: Sequence[sp.Expr], variables: Sequence[sp.Symbol], vector_math
     The kernel's signature is ``int wb_kernel(int64_t n, const double *const *in,
     double *const *out, int threads)``: ``in[j]`` is variable j at n points,
     ``out[k]`` output k; it returns 0, or 1 when scratch memory could not be
-    allocated.  Points are
-    processed in blocks (split among threads); within a block, inner SIMD loops
-    each compute up to GROUP_OUTPUTS outputs (see :func:`_plan`).
+    allocated.  Points are processed in blocks (split among threads); within a
+    block, inner SIMD loops each compute up to GROUP_OUTPUTS outputs (see
+    :func:`_plan`).  ``exp``, ``sin`` and ``cos`` are inlined
+    (:mod:`workbench.vecmath`); a loop that meets an argument outside their
+    proven range (NaN included) runs again on that block with glibc's functions.
     """
     xs = list(variables)
     # user-chosen names never reach C; assumptions are kept so nothing re-simplifies
     names = [sp.Symbol(f"in{j}_v", **x.assumptions0) for j, x in enumerate(xs)]
     renamed = [e.xreplace(dict(zip(xs, names, strict=True))) for e in exprs]
     temps, reduced = sp.cse(renamed, symbols=sp.numbered_symbols("t"), order="none")
+    temps, reduced, checked = _hoist_calls(temps, reduced)
     tindex = {t: k for k, (t, _) in enumerate(temps)}
     xindex = {x: j for j, x in enumerate(names)}
 
@@ -284,31 +320,25 @@ def source(exprs: Sequence[sp.Expr], variables: Sequence[sp.Symbol], vector_math
     tsplit, osplit = [split(e) for _, e in temps], [split(e) for e in reduced]
     loops, shared = _plan([d for d, _ in tsplit], [d for d, _ in osplit],
                           [i for _, i in tsplit], [i for _, i in osplit])
-    printer = KernelPrinter()
-    tcode = _print_all(printer, [e for _, e in temps], exprs)
-    ocode = _print_all(printer, reduced, exprs)
+    inline = KernelPrinter({"user_functions": dict(vecmath.INLINE_NAMES)})
+    library = KernelPrinter()
+    code = {p: (_print_all(p, [e for _, e in temps], exprs), _print_all(p, reduced, exprs))
+            for p in (inline, library)}
     slot = {k: i for i, k in enumerate(shared)}
     block = max(64, min(1024, 1 << max(0, (SCRATCH_BYTES // 8 // max(1, len(shared))).bit_length()
                                        - 1)))
     funcs, calls = [], []
     for n_loop, lp in enumerate(loops):
-        inner = ["const int64_t i = b + j;"]
-        inner += [f"const double {names[j]} = in{j}[i];" for j in lp.inputs]
-        inner += [f"const double {temps[k][0]} = s[{slot[k]}*{block} + j];" for k in lp.reads]
-        for k in lp.temps:
-            inner.append(f"const double {temps[k][0]} = {tcode[k]};")
-            if k in lp.stores:
-                inner.append(f"s[{slot[k]}*{block} + j] = {temps[k][0]};")
-        inner += [f"o{o}[i] = {ocode[o]};" for o in lp.outputs]
-        # one small function per loop: the compiler allocates registers loop by loop
-        funcs.append(
-            f"static __attribute__((noinline)) void wb_loop{n_loop}(int64_t b, int64_t m, "
-            "const double *const *in, double *const *out, double *restrict s) {\n"
-            + "".join(f"  const double *restrict in{j} = in[{j}];\n" for j in lp.inputs)
-            + "".join(f"  double *restrict o{o} = out[{o}];\n" for o in lp.outputs)
-            + "  #pragma omp simd\n  for (int64_t j = 0; j < m; j++) {\n"
-            + "".join(f"    {line}\n" for line in inner) + "  }\n}\n")
-        calls.append(f"      wb_loop{n_loop}(b, m, in, out, s);")
+        checks = list(dict.fromkeys(checked[k] for k in lp.temps if k in checked))
+        text = functools.partial(_loop_source, lp, temps, names, slot, block)
+        if not checks:
+            funcs.append(text(f"wb_loop{n_loop}", *code[library], []))
+            calls.append(f"      wb_loop{n_loop}(b, m, in, out, s);")
+            continue
+        funcs.append(text(f"wb_loop{n_loop}", *code[inline], checks))
+        funcs.append(text(f"wb_loop{n_loop}_libm", *code[library], []))
+        calls.append(f"      if (wb_loop{n_loop}(b, m, in, out, s)) "
+                     f"wb_loop{n_loop}_libm(b, m, in, out, s);")
     decls = "\n".join(f'__attribute__((simd("notinbranch"))) double {f}(double);'
                       for f in VECTOR_MATH.get(vector_math, ()))
     scratch = (f"double *s = malloc(sizeof(double) * {len(shared)} * {block});"
@@ -317,9 +347,10 @@ def source(exprs: Sequence[sp.Expr], variables: Sequence[sp.Symbol], vector_math
    {len(temps)} common subexpressions ({len(shared)} shared), {len(loops)} inner loops */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <math.h>
 {decls}
-
+{vecmath.c_source() if checked else ""}
 {"".join(funcs)}
 int wb_kernel(int64_t n, const double *const *in, double *const *out, int threads) {{
   int failed = 0;
@@ -341,6 +372,31 @@ int wb_kernel(int64_t n, const double *const *in, double *const *out, int thread
   return failed;
 }}
 """
+
+
+def _loop_source(lp: _Loop, temps, names, slot, block, name: str, tcode: list[str],
+                 ocode: list[str], checks: list[str]) -> str:
+    """One inner loop as a C function; it returns 1 when a range check in ``checks`` failed.
+
+    One small function per loop, so the compiler allocates registers loop by loop.
+    """
+    inner = ["const int64_t i = b + j;"]
+    inner += [f"const double {names[j]} = in{j}[i];" for j in lp.inputs]
+    inner += [f"const double {temps[k][0]} = s[{slot[k]}*{block} + j];" for k in lp.reads]
+    for k in lp.temps:
+        inner.append(f"const double {temps[k][0]} = {tcode[k]};")
+        if k in lp.stores:
+            inner.append(f"s[{slot[k]}*{block} + j] = {temps[k][0]};")
+    inner += [f"nan += {check};" for check in checks]
+    inner += [f"o{o}[i] = {ocode[o]};" for o in lp.outputs]
+    return (f"static __attribute__((noinline)) int {name}(int64_t b, int64_t m, "
+            "const double *const *in, double *const *out, double *restrict s) {\n"
+            + "".join(f"  const double *restrict in{j} = in[{j}];\n" for j in lp.inputs)
+            + "".join(f"  double *restrict o{o} = out[{o}];\n" for o in lp.outputs)
+            + "  double nan = 0.0;  /* range checks are 0, or NaN out of range: sum them */\n"
+            + f"  #pragma omp simd{' reduction(+:nan)' if checks else ''}\n"
+            + "  for (int64_t j = 0; j < m; j++) {\n"
+            + "".join(f"    {line}\n" for line in inner) + "  }\n  return nan != nan;\n}\n")
 
 
 # ------------------------------------------------------------------ building

@@ -33,6 +33,16 @@ class TextPrinter(StrPrinter):
     def _print_Exp1(self, expr):
         return "E"
 
+    def _print_Mul(self, expr):
+        # StrPrinter writes (1/2)/(x + y) as 1/(2*(x + y)), which parses back
+        # as 1/(2*x + 2*y): SymPy distributes a number over a sum.  Keep the
+        # fraction in front when the denominator holds a sum.
+        coeff, rest = expr.as_coeff_Mul()
+        if coeff.is_Rational and coeff.q != 1 and any(
+                f.is_Pow and f.exp.is_negative and f.base.is_Add for f in sp.Mul.make_args(rest)):
+            return f"{self._print(coeff)}*({self._print(rest)})"
+        return super()._print_Mul(expr)
+
     def _nested(self, name: str, args) -> str:
         # the parser's max/min take two arguments; SymPy's take any number
         head, *rest = args
