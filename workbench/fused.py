@@ -320,10 +320,11 @@ def source(exprs: Sequence[sp.Expr], variables: Sequence[sp.Symbol], vector_math
     tsplit, osplit = [split(e) for _, e in temps], [split(e) for e in reduced]
     loops, shared = _plan([d for d, _ in tsplit], [d for d, _ in osplit],
                           [i for _, i in tsplit], [i for _, i in osplit])
-    inline = KernelPrinter({"user_functions": dict(vecmath.INLINE_NAMES)})
-    library = KernelPrinter()
-    code = {p: (_print_all(p, [e for _, e in temps], exprs), _print_all(p, reduced, exprs))
-            for p in (inline, library)}
+    printers = {"library": KernelPrinter()}
+    if checked:  # the inline spelling is only needed where a call was hoisted
+        printers["inline"] = KernelPrinter({"user_functions": dict(vecmath.INLINE_NAMES)})
+    code = {k: (_print_all(p, [e for _, e in temps], exprs), _print_all(p, reduced, exprs))
+            for k, p in printers.items()}
     slot = {k: i for i, k in enumerate(shared)}
     block = max(64, min(1024, 1 << max(0, (SCRATCH_BYTES // 8 // max(1, len(shared))).bit_length()
                                        - 1)))
@@ -332,11 +333,11 @@ def source(exprs: Sequence[sp.Expr], variables: Sequence[sp.Symbol], vector_math
         checks = list(dict.fromkeys(checked[k] for k in lp.temps if k in checked))
         text = functools.partial(_loop_source, lp, temps, names, slot, block)
         if not checks:
-            funcs.append(text(f"wb_loop{n_loop}", *code[library], []))
+            funcs.append(text(f"wb_loop{n_loop}", *code["library"], []))
             calls.append(f"      wb_loop{n_loop}(b, m, in, out, s);")
             continue
-        funcs.append(text(f"wb_loop{n_loop}", *code[inline], checks))
-        funcs.append(text(f"wb_loop{n_loop}_libm", *code[library], []))
+        funcs.append(text(f"wb_loop{n_loop}", *code["inline"], checks))
+        funcs.append(text(f"wb_loop{n_loop}_libm", *code["library"], []))
         calls.append(f"      if (wb_loop{n_loop}(b, m, in, out, s)) "
                      f"wb_loop{n_loop}_libm(b, m, in, out, s);")
     decls = "\n".join(f'__attribute__((simd("notinbranch"))) double {f}(double);'

@@ -96,6 +96,13 @@ class _MatrixNodes:
     def _node(self, node) -> str:
         return getattr(self, "_node_" + type(node).__name__)(node)
 
+    def _factors(self, top, wrap, sep: str) -> str:
+        """A scalar coefficient; a product such as xᵀAx inside it keeps its parentheses."""
+        return sep.join(wrap(self._print(f)) if isinstance(f, mx.Atom)
+                        and isinstance(f.node, mx.MatMul)
+                        else self.parenthesize(f, PRECEDENCE["Mul"])
+                        for f in top.as_ordered_factors())
+
 
 class NumpyPrinter(_MatrixNodes, StrPrinter):
     """Text in the vocabulary of :data:`OUTPUT_FUNCTIONS`."""
@@ -113,7 +120,7 @@ class NumpyPrinter(_MatrixNodes, StrPrinter):
             sign, top = "-", -top
         chain = (len(num) == 1 and not den and isinstance(num[0], mx.Atom)
                  and isinstance(num[0].node, mx.MatMul))
-        parts = [] if top == 1 else [self._scalar_factors(top)]
+        parts = [] if top == 1 else [self._factors(top, lambda t: f"({t})", "*")]
         parts += [self._node(f.node) if chain else self.parenthesize(f, PRECEDENCE["Mul"])
                   for f in num] or ["1"]
         text = sign + "*".join(parts)
@@ -125,16 +132,6 @@ class NumpyPrinter(_MatrixNodes, StrPrinter):
                 text += "/(" + "*".join(self.parenthesize(b, PRECEDENCE["Mul"])
                                         for b in below) + ")"
         return text
-
-    def _scalar_factors(self, top) -> str:
-        """A scalar coefficient; a product such as xᵀAx inside it keeps its parentheses."""
-        parts = []
-        for f in top.as_ordered_factors():
-            if isinstance(f, mx.Atom) and isinstance(f.node, mx.MatMul):
-                parts.append(f"({self._print(f)})")
-            else:
-                parts.append(self.parenthesize(f, PRECEDENCE["Mul"]))
-        return "*".join(parts)
 
     # ---- scalar functions outside the output vocabulary
     def _print_softplus(self, e) -> str:
@@ -274,13 +271,7 @@ class MatrixTexPrinter(_MatrixNodes, TexPrinter):
     def _coefficient(self, top) -> str:
         if isinstance(top, sp.Add):
             return rf"\left({self._print(top)}\right)"
-        parts = []
-        for f in top.as_ordered_factors():
-            if isinstance(f, mx.Atom) and isinstance(f.node, mx.MatMul):
-                parts.append(rf"\left({self._print(f)}\right)")
-            else:
-                parts.append(self.parenthesize(f, PRECEDENCE["Mul"]))
-        return " ".join(parts)
+        return self._factors(top, lambda t: rf"\left({t}\right)", " ")
 
     def _print_Pow(self, expr, exp=None):
         # σ and softplus print themselves and take no exponent: (σ(z))^k
