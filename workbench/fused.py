@@ -265,28 +265,38 @@ def _hoist_calls(temps: list, reduced: list) -> tuple[list, list, dict[int, str]
     """Give every call with an inline version (:data:`vecmath.INLINE`) a temporary of its own.
 
     Its argument gets one too, so the kernel can check the argument's range
-    (see :func:`source`).  Returns the new temporaries, the outputs in terms of
-    them, and for each call temporary the C range check of its argument.
+    (see :func:`source`).  sin and cos whose argument, common subexpressions
+    written out, is a multiple of π call their quarter-turn forms
+    (:func:`vecmath.inline_call`).  Returns the new temporaries, the outputs in
+    terms of them, and for each call temporary the C range check of its argument.
     """
     calls, args = sp.numbered_symbols("u"), sp.numbered_symbols("a")
-    made: dict[sp.Expr, sp.Symbol] = {}
+    made: dict[sp.Expr, sp.Symbol] = {}  # call or argument → its temporary
+    defs: dict[sp.Symbol, sp.Expr] = {}
     out: list[tuple[sp.Symbol, sp.Expr]] = []
     checks: dict[int, str] = {}
+
+    def temporary(expr: sp.Expr, names) -> sp.Symbol:
+        if expr not in made:
+            made[expr] = next(names)
+            out.append((made[expr], expr))
+        return made[expr]
 
     def lift(expr: sp.Expr) -> sp.Expr:
         for node in sp.postorder_traversal(expr):  # inner calls first
             if isinstance(node, sp.Function) and node.func in vecmath.INLINE \
                     and node not in made:
                 arg = node.args[0].xreplace(made)
-                if not arg.is_Symbol:
-                    out.append((next(args), arg))
-                    arg = out[-1][0]
-                made[node] = next(calls)
-                checks[len(out)] = f"{vecmath.INLINE[node.func][1]}({arg})"
-                out.append((made[node], node.func(arg)))
+                func, v = vecmath.inline_call(node.func, arg.xreplace(defs).xreplace(made))
+                arg = arg if func is node.func else v
+                arg = arg if arg.is_Symbol else temporary(arg, args)
+                checks[len(out)] = f"{vecmath.INLINE[func][1]}({arg})"
+                temporary(func(arg), calls)
+                made[node] = made[func(arg)]
         return expr.xreplace(made)
 
     for sym, expr in temps:
+        defs[sym] = expr
         out.append((sym, lift(expr)))
     return out, [lift(e) for e in reduced], checks
 
@@ -323,8 +333,9 @@ def source(exprs: Sequence[sp.Expr], variables: Sequence[sp.Symbol], vector_math
     printers = {"library": KernelPrinter()}
     if checked:  # the inline spelling is only needed where a call was hoisted
         printers["inline"] = KernelPrinter({"user_functions": dict(vecmath.INLINE_NAMES)})
-    code = {k: (_print_all(p, [e for _, e in temps], exprs), _print_all(p, reduced, exprs))
-            for k, p in printers.items()}
+    forms = {"library": vecmath.library_form, "inline": lambda e: e}
+    code = {k: (_print_all(p, [forms[k](e) for _, e in temps], exprs),
+                _print_all(p, reduced, exprs)) for k, p in printers.items()}
     slot = {k: i for i, k in enumerate(shared)}
     block = max(64, min(1024, 1 << max(0, (SCRATCH_BYTES // 8 // max(1, len(shared))).bit_length()
                                        - 1)))

@@ -18,6 +18,14 @@ The math, for double precision (u = 2⁻⁵³, the unit round-off):
   the first product q·(π/2)₁ is subtracted exactly (both are multiples of
   2⁻⁵², the difference is below 1) and the others each round once relative to
   r, so r is right to about one ulp even when x is near a multiple of π/2.
+* **sin, cos of quarter turns.**  When the argument is v·π/2 with v free of π
+  (``sin(π(x₁ − x₂)/2)``, ``cos(2πx)``), the kernel reduces v instead of x:
+  with q = round(v), d = v − q is exact (Sterbenz's lemma for |v| < 1, and
+  otherwise v is a multiple of its own ulp, which divides 1) and r = d·π/2 is
+  one fused multiply–add with π/2 in two doubles, so r is right to within an
+  ulp for every v in range.  Fewer operations than the π/2 reduction, more
+  accurate than rounding v·π/2 to a double first, and exact at the zeros:
+  sin(kπ) is 0.
 * **Polynomials.**  Taylor polynomials, shortened by Chebyshev economization
   while the proven error (remainder, economization and the rounding of the
   coefficients to doubles) stays below :data:`TRUNCATION` relative to the
@@ -26,12 +34,13 @@ The math, for double precision (u = 2⁻⁵³, the unit round-off):
 
 Outside the ranges where this reasoning holds (|x| > :data:`EXP_LIMIT` for exp,
 where 2ᵏ would leave the normal range; |x| > :data:`TRIG_LIMIT` for sin and
-cos; NaN and ±∞) the values are meaningless; each function has a range check,
-and a kernel that finds an argument out of range recomputes that block of
-points with libm/libmvec (see :mod:`workbench.fused`), so results there are
-glibc's.  (The check is kept apart from the function on purpose: a NaN select
-inside it makes the compiler duplicate whatever consumes the result.)
-Measured against 50-digit mpmath, the inline functions are within 1.3 ulp;
+cos; |v| > :data:`QUARTER_LIMIT` for quarter turns; NaN and ±∞) the values are
+meaningless; each function has a range check, and a kernel that finds an
+argument out of range recomputes that block of points with libm/libmvec (see
+:mod:`workbench.fused`), so results there are glibc's.  (The check is kept
+apart from the function on purpose: a NaN select inside it makes the compiler
+duplicate whatever consumes the result.)
+Measured against 50-digit mpmath, the inline functions are within 1.5 ulp;
 ``tests/test_vecmath.py`` holds them to 2 ulp (libmvec promises 4).
 
 >>> [approximation(name).degree for name in ("exp", "sin", "cos")]
@@ -50,13 +59,42 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
+
+class sin_quarter(sp.Function):
+    """sin(v·π/2), the sine of v quarter turns: how a kernel computes sin(c·π·w).
+
+    >>> v = sp.Symbol("v")
+    >>> sin_quarter(v).rewrite(sp.sin)
+    sin(pi*v/2)
+    """
+
+    nargs = 1
+
+    def _eval_rewrite_as_sin(self, v, **kwargs):
+        return sp.sin(sp.pi / 2 * v)
+
+
+class cos_quarter(sp.Function):
+    """cos(v·π/2), the cosine of v quarter turns: how a kernel computes cos(c·π·w)."""
+
+    nargs = 1
+
+    def _eval_rewrite_as_cos(self, v, **kwargs):
+        return sp.cos(sp.pi / 2 * v)
+
+
 #: Functions with an inline version: SymPy function → (C name, C range check).
 #: The range check of x is 0.0 where the inline function is valid at x and NaN
 #: elsewhere (NaN included), so a kernel sums the checks and tests for NaN.
 INLINE = {sp.exp: ("wb_exp", "wb_exp_range"), sp.sin: ("wb_sin", "wb_trig_range"),
-          sp.cos: ("wb_cos", "wb_trig_range")}
+          sp.cos: ("wb_cos", "wb_trig_range"),
+          sin_quarter: ("wb_sin_quarter", "wb_quarter_range"),
+          cos_quarter: ("wb_cos_quarter", "wb_quarter_range")}
 #: The C names as C printer settings (``user_functions``).
 INLINE_NAMES = {f.__name__: names[0] for f, names in INLINE.items()}
+#: sin, cos → their quarter-turn forms, and back.
+QUARTER = {sp.sin: sin_quarter, sp.cos: cos_quarter}
+_UNQUARTER = {q: f for f, q in QUARTER.items()}
 
 #: Largest |x| for the inline exp: k = round(x/ln 2) stays in [-1021, 1021], so
 #: eʳ·2ᵏ is a normal double and the exponent-bit addition cannot overflow.
@@ -65,6 +103,9 @@ EXP_LIMIT = 708.0
 #: exactly and the dropped tail of π/2 (below 2⁻¹⁵⁹·q) is far below one ulp of
 #: the smallest |r| a double in range can have.
 TRIG_LIMIT = 2.0**20
+#: Largest |v| for the quarter-turn sin/cos: adding the shifter rounds v to the
+#: nearest integer q (which needs |v| < 2⁵¹), whose low bits are the quadrant.
+QUARTER_LIMIT = 2.0**50
 #: Largest relative error of a polynomial, truncation and coefficient rounding
 #: together, before it is evaluated in floating point: 1/16 ulp.
 TRUNCATION = 2.0**-56
@@ -161,6 +202,39 @@ def approximation(name: str) -> Approximation:
     return Approximation({k: float(c) for k, c in sorted(coeffs.items())}, bound, max(coeffs))
 
 
+def quarter_turns(arg: sp.Expr) -> sp.Expr | None:
+    """v such that ``arg`` = v·π/2 and v does not contain π; None if there is none.
+
+    >>> x, y = sp.symbols("x y")
+    >>> quarter_turns(sp.pi * (x - y) / 2), quarter_turns(sp.pi * x / 3), quarter_turns(x + sp.pi)
+    (x - y, 2*x/3, None)
+    """
+    if not arg.has(sp.pi):
+        return None
+    v = 2 * sp.factor_terms(arg) / sp.pi
+    return None if v.has(sp.pi) else v
+
+
+def inline_call(func: type[sp.Function], arg: sp.Expr) -> tuple[type[sp.Function], sp.Expr]:
+    """The inline function and argument a kernel uses for ``func(arg)``.
+
+    sin and cos of v·π/2 become :class:`sin_quarter`, :class:`cos_quarter` of v;
+    everything else is left as it is.
+
+    >>> x = sp.Symbol("x")
+    >>> inline_call(sp.cos, 2 * sp.pi * x), inline_call(sp.sin, x)
+    ((cos_quarter, 4*x), (sin, x))
+    """
+    v = quarter_turns(arg) if func in QUARTER else None
+    return (func, arg) if v is None else (QUARTER[func], v)
+
+
+def library_form(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with the quarter-turn functions written back as sin(v·π/2), cos(v·π/2)."""
+    return expr.replace(lambda e: type(e) in _UNQUARTER,
+                        lambda e: _UNQUARTER[type(e)](sp.pi / 2 * e.args[0]))
+
+
 def _double(value) -> str:
     return repr(float(value))
 
@@ -194,16 +268,20 @@ def _horner(var: str, coeffs: list) -> str:
 
 @functools.cache
 def c_source() -> str:
-    """C definitions of ``wb_exp``, ``wb_sin`` and ``wb_cos`` (needs <math.h>, <stdint.h>)."""
+    """C definitions of the functions of :data:`INLINE` and their range checks.
+
+    Needs <math.h>, <stdint.h> and <string.h>.
+    """
     with mpmath.workdps(100):
         ln2, pio2 = mpmath.log(2), mpmath.pi / 2
-        ln2_parts, pio2_parts = _split(ln2, 2), _split(pio2, 3)
+        ln2_parts, pio2_parts, quarter = _split(ln2, 2), _split(pio2, 3), _split(pio2, 2)
         inv_ln2, inv_pio2 = _double(1 / ln2), _double(1 / pio2)
     exp, sin, cos = (approximation(name).coeffs for name in ("exp", "sin", "cos"))
     assert sin[1] == 1.0 and cos[0] == 1.0  # so sin r = r + r³·P(r²), cos r = 1 + r²·Q(r²)
     exp_poly = _horner("r", [exp[k] for k in range(len(exp))])
     sin_poly = _horner("r2", [sin[k] for k in range(3, max(sin) + 1, 2)])
     cos_poly = _horner("r2", [cos[k] for k in range(2, max(cos) + 1, 2)])
+    sin_cos = "\n".join(_sin_cos(name, reduce) for name, reduce in _REDUCTIONS)
     return f"""/* workbench.vecmath: inline exp, sin, cos; valid where their range check is 0 */
 static inline uint64_t wb_bits(double x) {{ uint64_t u; memcpy(&u, &x, 8); return u; }}
 static inline double wb_from_bits(uint64_t u) {{ double x; memcpy(&x, &u, 8); return x; }}
@@ -223,6 +301,12 @@ static inline double wb_reduce_pio2(double x, uint64_t *quadrant) {{
   *quadrant = wb_bits(t);
   return fma(-q, {pio2_parts[2]}, fma(-q, {pio2_parts[1]}, fma(-q, {pio2_parts[0]}, x)));
 }}
+static inline double wb_reduce_quarter(double v, uint64_t *quadrant) {{
+  const double t = v + {SHIFTER};
+  const double d = v - (t - {SHIFTER});  /* exact */
+  *quadrant = wb_bits(t);
+  return fma(d, {quarter[0]}, d*{quarter[1]});
+}}
 static inline double wb_sin_r(double r) {{
   const double r2 = r*r;
   return copysign(fma(r*r2, {sin_poly}, r), r);  /* sin(-0) = -0 */
@@ -236,17 +320,25 @@ static inline double wb_quadrant(double s, double c, uint64_t n) {{
   const double v = (n & 1) ? c : s;
   return wb_from_bits(wb_bits(v) ^ ((n & 2) << 62));
 }}
-static inline double wb_sin(double x) {{
-  uint64_t n;
-  const double r = wb_reduce_pio2(x, &n);
-  return wb_quadrant(wb_sin_r(r), wb_cos_r(r), n);
-}}
-static inline double wb_cos(double x) {{
-  uint64_t n;
-  const double r = wb_reduce_pio2(x, &n);
-  return wb_quadrant(wb_sin_r(r), wb_cos_r(r), n + 1);  /* cos x = sin(x + π/2) */
-}}
+{sin_cos}
 static inline double wb_trig_range(double x) {{
   return fabs(x) <= {_double(TRIG_LIMIT)} ? 0.0 : NAN;
 }}
+static inline double wb_quarter_range(double v) {{
+  return fabs(v) <= {_double(QUARTER_LIMIT)} ? 0.0 : NAN;
+}}
 """
+
+
+#: C names of sin and cos → the reduction they use.
+_REDUCTIONS = (("wb_sin", "wb_reduce_pio2"), ("wb_sin_quarter", "wb_reduce_quarter"))
+
+
+def _sin_cos(sin: str, reduce: str) -> str:
+    """C sin and cos on one reduction; cos x = sin(x + π/2) is one quadrant on."""
+    cos = sin.replace("sin", "cos")
+    return "\n".join(f"""static inline double {name}(double x) {{
+  uint64_t n;
+  const double r = {reduce}(x, &n);
+  return wb_quadrant(wb_sin_r(r), wb_cos_r(r), n{shift});
+}}""" for name, shift in ((sin, ""), (cos, " + 1")))
