@@ -127,12 +127,19 @@ def _exprs():
 @settings(max_examples=150, deadline=None)
 @given(_exprs())
 @example("(0.5 / (x + y))")  # once printed as 1/(2*(x + y)), which reads back distributed
+@example("(((3/7)**0.5)**3)**0.5")  # SymPy's own evaluation is not idempotent here
 def test_printed_text_parses_back(text):
     try:
         expr = parse(text)
     except ParseError:
         return  # e.g. a division that simplifies to 1/0
-    assert parse(to_text(expr)) == expr
+    back = parse(to_text(expr))
+    if back != expr:
+        # SymPy evaluates (((3/7)**(1/2))**3)**(1/2) to 21**(3/4)*sqrt(7)/49, but
+        # that product, built afresh, to 3**(3/4)*7**(1/4)/7: the text must still
+        # mean the same number, and the rebuilt form must print and parse back exactly
+        assert (back - expr).equals(0)
+        assert parse(to_text(back)) == back
 
 
 def test_complex_constants_are_refused():

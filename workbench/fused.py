@@ -267,7 +267,7 @@ def _hoist_calls(temps: list, reduced: list) -> tuple[list, list, dict[int, str]
     Its argument gets one too, so the kernel can check the argument's range
     (see :func:`source`).  sin and cos whose argument, common subexpressions
     written out, is a multiple of π call their quarter-turn forms
-    (:func:`vecmath.inline_call`).  Returns the new temporaries, the outputs in
+    (:func:`vecmath.quarter_turns`).  Returns the new temporaries, the outputs in
     terms of them, and for each call temporary the C range check of its argument.
     """
     calls, args = sp.numbered_symbols("u"), sp.numbered_symbols("a")
@@ -286,9 +286,11 @@ def _hoist_calls(temps: list, reduced: list) -> tuple[list, list, dict[int, str]
         for node in sp.postorder_traversal(expr):  # inner calls first
             if isinstance(node, sp.Function) and node.func in vecmath.INLINE \
                     and node not in made:
-                arg = node.args[0].xreplace(made)
-                func, v = vecmath.inline_call(node.func, arg.xreplace(defs).xreplace(made))
-                arg = arg if func is node.func else v
+                func, arg = node.func, node.args[0].xreplace(made)
+                v = vecmath.quarter_turns(arg.xreplace(defs).xreplace(made)) \
+                    if func in vecmath.QUARTER else None
+                if v is not None:
+                    func, arg = vecmath.QUARTER[func], v
                 arg = arg if arg.is_Symbol else temporary(arg, args)
                 checks[len(out)] = f"{vecmath.INLINE[func][1]}({arg})"
                 temporary(func(arg), calls)

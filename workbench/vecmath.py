@@ -215,20 +215,6 @@ def quarter_turns(arg: sp.Expr) -> sp.Expr | None:
     return None if v.has(sp.pi) else v
 
 
-def inline_call(func: type[sp.Function], arg: sp.Expr) -> tuple[type[sp.Function], sp.Expr]:
-    """The inline function and argument a kernel uses for ``func(arg)``.
-
-    sin and cos of v·π/2 become :class:`sin_quarter`, :class:`cos_quarter` of v;
-    everything else is left as it is.
-
-    >>> x = sp.Symbol("x")
-    >>> inline_call(sp.cos, 2 * sp.pi * x), inline_call(sp.sin, x)
-    ((cos_quarter, 4*x), (sin, x))
-    """
-    v = quarter_turns(arg) if func in QUARTER else None
-    return (func, arg) if v is None else (QUARTER[func], v)
-
-
 def library_form(expr: sp.Expr) -> sp.Expr:
     """``expr`` with the quarter-turn functions written back as sin(v·π/2), cos(v·π/2)."""
     return expr.replace(lambda e: type(e) in _UNQUARTER,
