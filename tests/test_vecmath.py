@@ -174,6 +174,19 @@ def test_kernel_reduces_multiples_of_pi_in_quarter_turns():
     assert "sin((1.0/2.0)*3.141592653589793*a" in src
 
 
+def test_two_spellings_of_one_quarter_turn_are_one_call():
+    x, y = sp.symbols("x y", real=True)
+    a, b = sp.sin(sp.pi * x / 2 + sp.pi * y / 2), sp.sin(sp.pi * (x + y) / 2)
+    assert a != b  # SymPy keeps them apart; both are sin_quarter(x + y)
+    src = fused.source([a + x, b * x * y], [x, y])
+    loop = src[src.index("int wb_loop0("):src.index("int wb_loop0_libm(")]
+    assert loop.count("wb_sin_quarter(") == 1 and loop.count("nan += ") == 1
+    X, Y = np.linspace(-3, 3, 50001), np.linspace(2, -1, 50001)
+    want = np.array([np.sin(np.pi * (X + Y) / 2) + X, np.sin(np.pi * (X + Y) / 2) * X * Y])
+    # 1e-14: np.sin of the rounded π(x + y)/2 differs from sin(v·π/2) by round-off
+    assert np.abs(fused.kernel([a + x, b * x * y], [x, y])(X, Y) - want).max() < 1e-14
+
+
 @pytest.mark.parametrize("name", ["sin", "cos"])
 def test_quarter_turn_functions_are_within_two_ulp_of_mpmath(quarter_kernels, name):
     rng = np.random.default_rng(5)

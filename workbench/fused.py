@@ -292,9 +292,9 @@ def _hoist_calls(temps: list, reduced: list) -> tuple[list, list, dict[int, str]
                 if v is not None:
                     func, arg = vecmath.QUARTER[func], v
                 arg = arg if arg.is_Symbol else temporary(arg, args)
-                checks[len(out)] = f"{vecmath.INLINE[func][1]}({arg})"
-                temporary(func(arg), calls)
-                made[node] = made[func(arg)]
+                if func(arg) not in made:  # sin(π(x + y)/2) and sin(πx/2 + πy/2) are one call
+                    checks[len(out)] = f"{vecmath.INLINE[func][1]}({arg})"
+                made[node] = temporary(func(arg), calls)
         return expr.xreplace(made)
 
     for sym, expr in temps:
