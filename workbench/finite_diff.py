@@ -49,6 +49,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from math import factorial
 
 import numpy as np
@@ -79,7 +80,9 @@ class Stencil:
         return sum((w * c**k for c, w in zip(self.offsets, self.weights, strict=True)),
                    Fraction(0)) / factorial(k)
 
-    @property
+    # cached_property writes the instance __dict__ directly, so it works on this frozen
+    # (non-slots) dataclass; the offsets and weights never change after construction
+    @cached_property
     def order(self) -> int:
         """p: the stencil is exact for polynomials of degree ≤ p."""
         if self.moment(0) != 0 or self.moment(1) != 1:
@@ -89,7 +92,7 @@ class Stencil:
             k += 1
         return k - 1
 
-    @property
+    @cached_property
     def truncation(self) -> Fraction:
         """m_{p+1}: truncation error ≈ m_{p+1} · f⁽ᵖ⁺¹⁾(x) · hᵖ."""
         return self.moment(self.order + 1)
@@ -236,11 +239,6 @@ def central(f: Func, x, h=None):
     return derivative(f, x, "central", h).value
 
 
-def five_point(f: Func, x, h=None):
-    """(f(x−2h) − 8f(x−h) + 8f(x+h) − f(x+2h))/(12h), fourth order; default h = ε^{1/5}·scale."""
-    return derivative(f, x, "five_point", h).value
-
-
 def richardson(f: Func, x, h=None, levels: int = 2):
     """Central differences extrapolated ``levels`` times (order 2 + 2·levels).
 
@@ -258,11 +256,21 @@ def richardson_table(f: Func, x, h, levels: int = 2) -> list[np.ndarray]:
     """The diagonal D₀(h), D₁(h), …, D_levels(h) of the extrapolation table."""
     central_ = STENCILS["central"]
     table = [central_(f, x, h / 2**k) for k in range(levels + 1)]
-    diagonal = [table[0]]
+    return [column[0] for column in _extrapolate(table, levels)]
+
+
+def _extrapolate(table: list, levels: int) -> list[list]:
+    """The columns of the Richardson table built on ``table`` = [D(h), D(h/2), …].
+
+    Column m combines neighbours of column m − 1 as (4ᵐ·fine − coarse)/(4ᵐ − 1);
+    column 0 is ``table`` itself.  Any quantity whose error expansion is even in h
+    (central first and second differences) can be extrapolated this way.
+    """
+    columns = [table]
     for m in range(1, levels + 1):
         table = [(4**m * table[k + 1] - table[k]) / (4**m - 1) for k in range(len(table) - 1)]
-        diagonal.append(table[0])
-    return diagonal
+        columns.append(table)
+    return columns
 
 
 #: Richardson without a given step tries h₀, h₀/2, …, h₀/2^SEARCH (h₀ from :func:`step`).
@@ -280,8 +288,13 @@ def _richardson_search(f: Func, x: np.ndarray, h0: np.ndarray, levels: int):
     regime cannot pull the choice to tiny steps.
     """
     steps = [h0 / 2**k for k in range(SEARCH + 1)]
-    values = np.stack(np.broadcast_arrays(*(richardson_table(f, x, h, levels)[-1]
-                                            for h in steps)))
+    # richardson_table(f, x, steps[k], levels)[-1] for every k, sharing the work: its
+    # central differences at steps[k]/2ʲ are D(h₀/2ᵏ⁺ʲ) (halving is exact), so each
+    # D(h₀/2ᵐ) is computed once, and so is every entry of the extrapolation table
+    central_ = STENCILS["central"]
+    table = [central_(f, x, steps[min(m, SEARCH)] / 2**(m - min(m, SEARCH)))
+             for m in range(SEARCH + levels + 1)]
+    values = np.stack(np.broadcast_arrays(*_extrapolate(table, levels)[-1]))
     gaps = np.abs(np.diff(values, axis=0))
     gaps = np.where(np.isfinite(gaps), gaps, np.inf)
     k = np.argmax(gaps <= 2 * gaps.min(axis=0), axis=0)[None]
@@ -404,9 +417,6 @@ def hessian(f: Func, point, levels: int = 1) -> np.ndarray:
         row = []
         for j in range(n):
             table = [second(i, j, base / 2**k) for k in range(levels + 1)]
-            for m in range(1, levels + 1):
-                table = [(4**m * table[k + 1] - table[k]) / (4**m - 1)
-                         for k in range(len(table) - 1)]
-            row.append(table[0])
+            row.append(_extrapolate(table, levels)[-1][0])
         rows.append(np.broadcast_arrays(*row))
     return np.array(rows)

@@ -745,12 +745,15 @@ def cancellation(line: Line, hs: Sequence[float], dtype: str = "float64") -> lis
     with mpmath.workdps(DIGITS):
         gm = line.mp()
         xm = mpmath.mpf(sp.N(line.x, DIGITS + 20))
+        f0 = f0m = None  # f(x) in dtype and at 50 digits: the same for every step
         for h in hs:
             hd = float(fd.check_step(h))
-            fp, f0 = float(g(x + dt.type(hd))), float(g(x))
+            if f0 is None:
+                f0, f0m = float(g(x)), gm(xm)
+            fp, fpm = float(g(x + dt.type(hd))), gm(xm + mpmath.mpf(hd))
             computed = float(dt.type(fp) - dt.type(f0))
-            exact = gm(xm + mpmath.mpf(hd)) - gm(xm)
-            lost = digits_lost(float(gm(xm + mpmath.mpf(hd))), float(gm(xm)))
+            exact = fpm - f0m
+            lost = digits_lost(float(fpm), float(f0m))
             rel = abs(computed - exact) / abs(exact) if exact != 0 else mpmath.inf
             correct = min(17.0, -math.log10(float(rel))) if rel > 0 else 17.0
             rows.append(CancellationRow(hd, fp, f0, computed, float(exact), lost,
@@ -794,11 +797,9 @@ _COLORS = {"forward": "tab:blue", "backward": "tab:cyan", "central": "tab:green"
 
 def plot_study(s: Study, path: str | Path) -> Path:
     """Log-log error against h, one panel per method, with the truncation and round-off lines."""
-    import matplotlib
+    from .plots import _pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     path = Path(path)
     eps = s.eps
     floor = eps / 1000  # exact results (error 0) are drawn on this line

@@ -33,6 +33,11 @@ def expr_and_vars(ex: Exercise) -> tuple[sp.Expr, list[str]]:
     return expr, list(wrt) if wrt else variables_of(expr)
 
 
+def claimed_value(ex: Exercise, key: str):
+    """The raw ``claimed.key`` of the exercise, or None when it claims nothing there."""
+    return ex.claimed.get(key) if isinstance(ex.claimed, dict) else None
+
+
 def claim_text(ex: Exercise, key: str, variables: list[str]):
     """A claimed expression (or list of them) parsed safely, or None when not claimed."""
     if not isinstance(ex.claimed, dict) or key not in ex.claimed:

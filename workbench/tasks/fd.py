@@ -30,7 +30,8 @@ from ..calculus import symbols
 from ..errors import InputError, WorkbenchError
 from ..parse import parse, parse_number, variables_of
 from ..printing import to_latex, to_text
-from .common import parse_at
+from .common import claimed_value as _claimed
+from .common import field_expr, parse_at
 from .model import Boxed, Figure, Math, Outcome, Steps, Table, Text
 from .registry import Context, Exercise, task
 
@@ -42,10 +43,7 @@ _LINE_FIELDS = {"wrt": str, "variables": list}
 def _line(ex: Exercise) -> precision.Line:
     """The exercise's function, point and partial as a :class:`precision.Line`."""
     names = ex.fields.get("variables")
-    try:
-        expr = parse(ex.fields["expr"], names)
-    except WorkbenchError as exc:
-        raise InputError(f"{ex.where('expr')}: {exc}") from None
+    expr = field_expr(ex, "expr", names)
     names = list(names) if names else variables_of(expr)
     point = parse_at(ex, ex.fields["at"])
     try:
@@ -60,10 +58,6 @@ def _dtype(ex: Exercise, name: str, key: str = "dtype") -> str:
     except WorkbenchError as exc:
         raise InputError(f"{ex.where(key)}: {exc}") from None
     return name
-
-
-def _claimed(ex: Exercise, key: str):
-    return ex.claimed.get(key) if isinstance(ex.claimed, dict) else None
 
 
 def _partial_latex(line: precision.Line) -> str:
@@ -391,7 +385,7 @@ def fd_values_task(ex: Exercise, ctx: Context) -> Outcome:
     header = ["h", "method", f"computed ({dtype}, as Python prints it)", "error"]
     out.add(Table(header + (["source prints"] if claimed is not None else []), rows,
                   f"True derivative (mpmath, 50 digits): {mpmath.nstr(tr.value, 20)}."))
-    exact_d, exact_value = _exact_derivative(line)
+    _, exact_value = _exact_derivative(line)
     out.check("ground truth: mpmath.diff agrees with the exact derivative", tr.ok,
               f"difference {tr.agreement:.1e}")
     _claim_derivative(ex, out, line, exact_value, tr)
@@ -443,30 +437,35 @@ def fd_step_task(ex: Exercise, ctx: Context) -> Outcome:
          f"ε = {eps_value:g}"),
         ("h", f"{hf:.10g}", "")]))
     tr = precision.truth(line)
-    exact_d, exact_value = _exact_derivative(line)
+    _, exact_value = _exact_derivative(line)
     out.check("ground truth: mpmath.diff agrees with the exact derivative", tr.ok,
               f"difference {tr.agreement:.1e}")
-    _step_table(out, line, method, h, tr, eps_value)
-    _step_theory(out, line, method, h, tr, eps_value)
+    # the quotients the table, the theory and the claims all read, computed once
+    bits = precision.bits_for(eps_value)
+    exact = precision.quotient_exact(line, method, h)
+    scaled = [(h * s, precision.quotient_at_precision(line, method, h * s, bits))
+              for s in _STEP_SCALES]
+    _step_table(out, line, method, h, hf, tr, bits, exact, scaled)
+    _step_theory(out, line, method, hf, tr, eps_value, exact)
     if tr.ok:
         out.add(Boxed("Derivative", rf"{_partial_latex(line)}\Big|_{{{_point_latex(line)}}} = "
                                     f"{to_latex(exact_value)}"))
-    _step_claims(ex, out, line, method, h, tr, eps_value, exact_value)
+    _step_claims(ex, out, line, method, h, tr, eps_value, exact_value, exact, scaled)
     return out
 
 
-def _step_table(out, line, method, h, tr, eps_value) -> None:
-    bits = precision.bits_for(eps_value)
+#: h/10, h, 10h: the steps at which the ε-precision quotient is shown.
+_STEP_SCALES = (sp.Rational(1, 10), 1, 10)
+
+
+def _step_table(out, line, method, h, hf, tr, bits, exact, scaled) -> None:
     rows = []
-    exact = precision.quotient_exact(line, method, h)
     rows.append(["exact arithmetic (50 digits)", _h(h), mpmath.nstr(exact, 17),
                  _e(_rel(exact, tr.value))])
-    for scale_ in (sp.Rational(1, 10), 1, 10):
-        hh = h * scale_
-        q = precision.quotient_at_precision(line, method, hh, bits)
+    for hh, q in scaled:
         rows.append([f"working precision ε ≈ {2.0 ** (1 - bits):.2g} ({bits} bits)", _h(hh),
                      mpmath.nstr(q, 8), _e(_rel(q, tr.value))])
-    q64 = precision.quotient(line, method, float(sp.N(h, 30)))
+    q64 = precision.quotient(line, method, hf)
     rows.append(["float64", _h(h), repr(q64),
                  _e(float(precision.errors_against(np.asarray(q64), tr.value)))])
     out.add(Table(["arithmetic", "h", f"{method} quotient", "error"], rows,
@@ -483,12 +482,12 @@ def _rel(q, t) -> float:
         return float(abs(mpmath.mpf(q) - t) / (abs(t) if t else 1))
 
 
-def _step_theory(out, line, method, h, tr, eps_value) -> None:
+def _step_theory(out, line, method, hf, tr, eps_value, exact) -> None:
     st = fd.STENCILS[method]
     p = st.order
     x = float(sp.N(line.x, 30))
-    rule = eps_value ** (1 / (p + 1)) * max(1.0, abs(x))
-    trunc = abs(float(st.truncation)) * abs(float(tr.derivs[p + 1])) * float(sp.N(h, 30)) ** p
+    rule = float(fd.step(method, x, eps=eps_value))  # ε^(1/(p+1))·max(1, |x|)
+    trunc = abs(float(st.truncation)) * abs(float(tr.derivs[p + 1])) * hf ** p
     out.add(Text(
         f"The rule √ε(1 + ‖x‖) balances truncation ~ h against round-off ~ ε/h, the "
         f"trade-off of a one-sided difference. For a {method} difference (order {p}) the "
@@ -496,14 +495,13 @@ def _step_theory(out, line, method, h, tr, eps_value) -> None:
         f"term |m_{p + 1} f^({p + 1})| h^{p} is {trunc:.2e}"
         + (" (zero: f is a polynomial of degree ≤ p along this line), so only round-off "
            "is left, and it shrinks as h grows." if trunc == 0 else ".")))
-    exact = precision.quotient_exact(line, method, h)
     measured = _rel(exact, tr.value) * (abs(float(tr.value)) or 1.0)
     ok = (measured <= 1e-40 and trunc <= 1e-40) or (trunc > 0 and 0.5 <= measured / trunc <= 2)
     out.check("exact-arithmetic error matches the truncation model m_(p+1) f^(p+1) h^p", ok,
               f"measured {measured:.2e}, model {trunc:.2e}")
 
 
-def _step_claims(ex, out, line, method, h, tr, eps_value, exact_value) -> None:
+def _step_claims(ex, out, line, method, h, tr, eps_value, exact_value, exact, scaled) -> None:
     text = _claimed(ex, "h")
     if text is not None:
         claimed = _claim_number(ex, "h", text)
@@ -511,15 +509,13 @@ def _step_claims(ex, out, line, method, h, tr, eps_value, exact_value) -> None:
         out.claim(f"step size h = {text}", bool(holds),
                   f"√ε(1 + ‖x‖) = {to_text(sp.simplify(h))} ≈ {float(sp.N(h, 20)):.10g}")
     if _claimed(ex, "exact") is not None:
-        err = _rel(precision.quotient_exact(line, method, h), tr.value)
+        err = _rel(exact, tr.value)
         holds = (err <= 1e-40) == bool(_claimed(ex, "exact"))
         out.claim(f"the {method} difference is exact here", holds,
                   f"in exact arithmetic its error is {err:.1e} "
                   + ("(no truncation error)" if err <= 1e-40 else "(truncation error)"))
     if _claimed(ex, "h_irrelevant") is not None:
-        bits = precision.bits_for(eps_value)
-        errs = [_rel(precision.quotient_at_precision(line, method, h * s, bits), tr.value)
-                for s in (sp.Rational(1, 10), 1, 10)]
+        errs = [_rel(q, tr.value) for _, q in scaled]
         depends = max(errs) > 3 * max(min(errs), 1e-300)
         out.claim("the size of h is not important", depends != bool(_claimed(ex, "h_irrelevant")),
                   f"with ε ≈ {eps_value:g} arithmetic the errors at h/10, h, 10h are "
