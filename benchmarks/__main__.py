@@ -11,24 +11,15 @@ import argparse
 import os
 import sys
 
-from .runner import SECTIONS, markdown, report, run, to_json, write
+from workbench.commands.bench import SECTIONS, add_arguments, repeats_and_points
+
+from .runner import markdown, report, run, to_json, write
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     add_arguments(p)
     return p
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The options ``python -m benchmarks`` and ``workbench bench`` share."""
-    p.add_argument("--sections", default=",".join(SECTIONS),
-                   help=f"comma-separated subset of {','.join(SECTIONS)} (default: all)")
-    p.add_argument("--quick", action="store_true", help="tiny sizes: seconds, not minutes")
-    p.add_argument("--repeats", type=int, help="rounds per timing (default 7; 2 with --quick)")
-    p.add_argument("--points", type=int, help="points for B1/B4 (default 10**6)")
-    p.add_argument("--out", help="write the JSON report here")
-    p.add_argument("--markdown", help="write the Markdown tables here")
 
 
 def sections_of(text: str) -> list[str]:
@@ -47,8 +38,8 @@ def execute(args, json_only: bool = False) -> int:
         raise ValueError(f"--repeats must be at least 1, got {args.repeats}")
     if args.points is not None and args.points < 10:
         raise ValueError(f"--points must be at least 10, got {args.points}")
-    settings = {"sections": names, "quick": args.quick, "repeats": args.repeats or
-                (2 if args.quick else 7), "points": args.points or (2000 if args.quick else 10**6),
+    repeats, points = repeats_and_points(args.quick, args.repeats, args.points)
+    settings = {"sections": names, "quick": args.quick, "repeats": repeats, "points": points,
                 "load_average_at_start": [round(v, 2) for v in os.getloadavg()]}
     done = run(names, args.quick, args.repeats, args.points, progress=_progress)
     rep = report(done, settings)

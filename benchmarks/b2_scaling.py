@@ -33,7 +33,7 @@ from workbench import calculus, fastdiff
 from workbench.compile import compile
 
 from .problems import rosenbrock
-from .runner import Section, Target, once
+from .runner import Section, Target, mixed_error, once
 
 SYMPY_HESSIAN_MAX_N = 100
 GOAL_N, GOAL_SECONDS, GOAL_SPEEDUP = 100, 1.0, 15.0
@@ -104,7 +104,7 @@ def measure_n(n: int, repeats: int, sympy_max_n: int = SYMPY_HESSIAN_MAX_N) -> d
     pts = [rng.uniform(-2, 2, 1000) for _ in xs]
     fused_h = ch.fn.build()(*pts)
     numpy_h = compile(H, xs, "numpy")(*pts)
-    err = float(np.max(np.abs(fused_h - numpy_h)) / max(1.0, float(np.max(np.abs(numpy_h)))))
+    err = mixed_error(fused_h, numpy_h)
     total = t_derive + t_compile
     return {"n": n, "engine": fastdiff.engine_for(f, xs), "derive_s": t_derive,
             "compile_s": t_compile, "total_s": total, "peak_mib": _peak_mib(n),

@@ -34,7 +34,7 @@ from workbench import jaxutil
 from workbench.matrix_calculus import solve
 from workbench.matrix_certify import ArrayAlgebra, evaluate
 
-from .runner import measure
+from .runner import measure, mixed_error
 
 TITLE = "matrix calculus: certified closed forms vs JAX autodiff"
 
@@ -62,11 +62,6 @@ def _instance(n: int, rng) -> dict[str, np.ndarray]:
         "b": rng.standard_normal((n, 1)),
         "x": rng.standard_normal((n, 1)),
     }
-
-
-def _mixed(a, b) -> float:
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1.0))
 
 
 def _formulas() -> dict[str, tuple]:
@@ -136,7 +131,7 @@ def run(sizes, repeats: int) -> list[dict]:
                 "ratio": ratio,
                 "target": f">= {target:g}x" if n == TARGET_N else None,
                 "met": (ratio >= target) if n == TARGET_N else None,
-                "agrees": _mixed(got, ref.reshape(got.shape)) <= AGREE,
+                "agrees": mixed_error(got, ref.reshape(got.shape)) <= AGREE,
             }
             if "autodiff_slogdet" in t:
                 row["autodiff_slogdet_s"] = t["autodiff_slogdet"].median

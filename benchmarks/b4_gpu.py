@@ -16,15 +16,15 @@ placed on the device before timing (transfers are not timed).
 from __future__ import annotations
 
 import numpy as np
-import sympy as sp
 
 from workbench import fastdiff
 from workbench.compile import compile
 from workbench.jaxutil import jax as _jax
 from workbench.jaxutil import jnp as _jnp
 
+from .b1_batched import _jax_reference
 from .problems import b1_problems
-from .runner import Section, measure
+from .runner import Section, measure, mixed_error
 
 COLUMNS = [("problem", "function"), ("device", "device"), ("method", "method"),
            ("points", "points"), ("ms", "ms (median)"), ("x_floor", "× floor"),
@@ -74,9 +74,7 @@ def _rows_for(problem, points, repeats, found) -> list[dict]:
         gpu = jax.devices("gpu")[0]
         args = [jax.device_put(a, gpu) for a in host]
         wb = compile(g, xs, "jax")
-        fj = sp.lambdify(xs, f, modules="jax")
-        ref = jax.jit(lambda *a: jnp.stack(jax.vmap(jax.grad(fj, argnums=tuple(range(len(xs)))))(
-            *a)))
+        ref = _jax_reference(f, xs, False)  # B1's jax.jit(vmap(grad)), stacked
         copy = jax.jit(lambda *a: jnp.stack(list(a)))
         methods.update({"workbench jax": lambda: wb(*args), "jax.jit(vmap(grad))":
                         lambda: ref(*args), "memory floor (XLA copy)": lambda: copy(*args)})
@@ -96,8 +94,7 @@ def _rows_for(problem, points, repeats, found) -> list[dict]:
     for name, call in methods.items():
         out = call()
         out = out.get() if hasattr(out, "get") else np.asarray(out)
-        err = None if name.startswith("memory floor") else float(
-            np.max(np.abs(out - truth)) / max(1.0, float(np.max(np.abs(truth)))))
+        err = None if name.startswith("memory floor") else mixed_error(out, truth)
         rows.append({"problem": problem.name, "device": device, "method": name, "points": points,
                      "ms": t[name].median * 1e3, "x_floor": t[name].median / floor,
                      "gb_s": nbytes / t[name].median / 1e9, "max_error": err,

@@ -30,7 +30,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-SECTIONS = ("B1", "B2", "B3", "B4")
+import numpy as np
+
+from workbench.commands.bench import SECTIONS, repeats_and_points
 
 
 @dataclass
@@ -108,6 +110,12 @@ def once(step: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, out
 
 
+def mixed_error(a, b) -> float:
+    """The mixed relative difference of ``a`` from ``b``: ‖a − b‖∞ / max(‖b‖∞, 1)."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), 1.0))
+
+
 # ------------------------------------------------------------------ the machine
 
 def _cpu_model() -> str:
@@ -132,9 +140,9 @@ def _memory_gib() -> float | None:
 
 def machine() -> dict[str, Any]:
     """What the numbers were measured on."""
-    from workbench.fused import compiler
+    from workbench.fused import _cores, compiler
 
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = _cores()  # the cores this process may run on, as the fused kernels count them
     cc = compiler()
     cc_version = ""
     if cc:
@@ -226,8 +234,7 @@ def run(sections: Sequence[str] = SECTIONS, quick: bool = False, repeats: int | 
     from . import b1_batched, b2_scaling, b4_gpu
 
     say = progress or (lambda msg: None)
-    reps = repeats or (2 if quick else 7)
-    n_points = points or (2000 if quick else 10**6)
+    reps, n_points = repeats_and_points(quick, repeats, points)
     out = []
     for key in sections:
         key = key.upper()

@@ -117,7 +117,8 @@ def _lambdify_sparse(flat, xs, modules):
         return sp.lambdify(xs, flat, modules=modules, cse=True)
     distinct = list(dict.fromkeys(e for e in flat if not e.free_symbols))
     values = dict(zip(distinct, sp.lambdify([], distinct, modules=modules)(), strict=True))
-    varying = sp.lambdify(xs, [flat[k] for k in live], modules=modules, cse=True)
+    varying = sp.lambdify(xs, [flat[k] for k in live], modules=modules, cse=True) \
+        if live else None
     where = {k: i for i, k in enumerate(live)}
 
     def fn(*args):
@@ -197,7 +198,6 @@ def _fused(flat, xs, shape):
         out = k(*args)
         return out.reshape(shape + out.shape[1:])
 
-    run.kernel = k
     return run
 
 

@@ -31,12 +31,12 @@ functions); anything else (x**y, sigmoid, Abs, Max, ...) goes to the sympy engin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import sympy as sp
 
-from .calculus import Vars, symbols
-from .errors import InputError, ShapeError
+from .calculus import Vars, _require_scalar, symbols
+from .errors import InputError
 
 ENGINES = ("auto", "sympy", "symengine")
 
@@ -46,12 +46,6 @@ _SYMENGINE_SAFE = (
     sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh, sp.asin, sp.acos, sp.atan,
 )
 _SYMENGINE_CONSTANTS = (sp.pi, sp.E)
-
-
-def _scalar(f) -> sp.Expr:
-    if isinstance(f, sp.MatrixBase) or not isinstance(f, sp.Expr):
-        raise ShapeError(f"a scalar function is needed here, got {type(f).__name__}")
-    return f
 
 
 def symengine_available() -> bool:
@@ -93,24 +87,30 @@ def _pick(engine: str, f: sp.Expr, xs) -> str:
 
 def _sympy_gradient(f: sp.Expr, xs) -> list[sp.Expr]:
     """∂f/∂xᵢ = Σ over the terms of f containing xᵢ, exactly as ``Add`` differentiates."""
-    terms = f.args if f.is_Add else (f,)
+    terms = f.args if f.is_Add else (f,)  # Add(d) is d itself and Add() is 0: f alone is exact
     occurs = [t.free_symbols for t in terms]
-    if not f.is_Add:
-        return [f.diff(x) if x in occurs[0] else sp.S.Zero for x in xs]
     return [sp.Add(*[t.diff(x) for t, s in zip(terms, occurs, strict=True) if x in s])
             for x in xs]
 
 
-def _sympy_hessian(g: Sequence[sp.Expr], xs) -> sp.Matrix:
-    """Hᵢⱼ = ∂gᵢ/∂xⱼ for j ≥ i where xⱼ occurs in gᵢ, mirrored (Schwarz)."""
+def _sparse_hessian(g: Sequence, xs, d: Callable) -> sp.Matrix:
+    """Hᵢⱼ = d(gᵢ, xⱼ) for j ≥ i where xⱼ occurs in gᵢ, mirrored (Schwarz); 0 elsewhere.
+
+    ``g`` and ``xs`` are SymPy or SymEngine objects alike; ``d`` returns SymPy.
+    """
     index = {x: j for j, x in enumerate(xs)}
     H = sp.zeros(len(xs), len(xs))
     for i, gi in enumerate(g):
         for x in gi.free_symbols:
             j = index.get(x)
             if j is not None and j >= i:
-                H[i, j] = H[j, i] = gi.diff(x)
+                H[i, j] = H[j, i] = d(gi, x)
     return H
+
+
+def _sympy_hessian(g: Sequence[sp.Expr], xs) -> sp.Matrix:
+    """Hᵢⱼ = ∂gᵢ/∂xⱼ for j ≥ i where xⱼ occurs in gᵢ, mirrored (Schwarz)."""
+    return _sparse_hessian(g, xs, lambda gi, x: gi.diff(x))
 
 
 # ------------------------------------------------------------------ symengine engine
@@ -133,14 +133,7 @@ class _SymEngine:
         return [self.f.diff(x) for x in self.xs]
 
     def hessian(self, g) -> sp.Matrix:
-        index = {x: j for j, x in enumerate(self.xs)}
-        H = sp.zeros(len(self.xs), len(self.xs))
-        for i, gi in enumerate(g):
-            for x in gi.free_symbols:
-                j = index.get(x)
-                if j is not None and j >= i:
-                    H[i, j] = H[j, i] = self.to_sympy(gi.diff(x))
-        return H
+        return _sparse_hessian(g, self.xs, lambda gi, x: self.to_sympy(gi.diff(x)))
 
 
 # ------------------------------------------------------------------ public
@@ -148,7 +141,7 @@ class _SymEngine:
 def derivatives(f: sp.Expr, variables: Vars, engine: str = "auto", with_hessian: bool = True
                 ) -> tuple[list[sp.Expr], sp.Matrix | None]:
     """(∇f, H) in one pass, sharing the gradient; H is None unless ``with_hessian``."""
-    f = _scalar(f)
+    f = _require_scalar(f)
     xs = symbols(variables)
     if _pick(engine, f, xs) == "symengine":
         se = _SymEngine(f, xs)

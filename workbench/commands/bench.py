@@ -21,7 +21,30 @@ from pathlib import Path
 
 from ..errors import InputError
 
+#: The benchmark sections, and their options below: defined here, where an installed
+#: workbench has them without a checkout, and imported by the ``benchmarks`` package.
 SECTIONS = ("B1", "B2", "B3", "B4")
+REPEATS, QUICK_REPEATS = 7, 2  # rounds per timing: a full run, --quick
+POINTS, QUICK_POINTS = 10**6, 2000  # points for B1/B4: a full run, --quick
+
+
+def repeats_and_points(quick: bool, repeats: int | None = None, points: int | None = None
+                       ) -> tuple[int, int]:
+    """(repeats, points): the ones given, else the defaults for a full or a ``quick`` run."""
+    return (repeats or (QUICK_REPEATS if quick else REPEATS),
+            points or (QUICK_POINTS if quick else POINTS))
+
+
+def add_arguments(p) -> None:
+    """The options ``workbench bench`` and ``python -m benchmarks`` share."""
+    p.add_argument("--sections", default=",".join(SECTIONS),
+                   help=f"comma-separated subset of {','.join(SECTIONS)} (default: all)")
+    p.add_argument("--quick", action="store_true", help="tiny sizes: seconds, not minutes")
+    p.add_argument("--repeats", type=int,
+                   help=f"rounds per timing (default {REPEATS}; {QUICK_REPEATS} with --quick)")
+    p.add_argument("--points", type=int, help="points for B1/B4 (default 10**6)")
+    p.add_argument("--out", help="also write the JSON report to this file")
+    p.add_argument("--markdown", help="also write the Markdown tables to this file")
 
 
 def register(sub) -> None:
@@ -29,13 +52,7 @@ def register(sub) -> None:
                        description="Benchmarks: compiled derivatives vs autodiff and the memory "
                                    "floor (B1), derivation scaling (B2), matrix calculus (B3), "
                                    "GPU (B4). Prints Markdown tables, or one JSON object.")
-    p.add_argument("--sections", default=",".join(SECTIONS),
-                   help="comma-separated subset of B1,B2,B3,B4 (default: all)")
-    p.add_argument("--quick", action="store_true", help="tiny sizes: seconds, not minutes")
-    p.add_argument("--repeats", type=int, help="rounds per timing (default 7; 2 with --quick)")
-    p.add_argument("--points", type=int, help="points for B1/B4 (default 10**6)")
-    p.add_argument("--out", help="also write the JSON report to this file")
-    p.add_argument("--markdown", help="also write the Markdown tables to this file")
+    add_arguments(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
 
