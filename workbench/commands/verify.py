@@ -51,9 +51,7 @@ def run(args) -> int:
         # proofs an exercise already ran (task "proof") are not run twice
         done = {Path(ex.fields["proof"]).name for sheet in sheets for ex in sheet.exercises
                 if ex.task == "proof"}
-        for result in proof.verify_all(proofs):
-            if Path(result.file).name in done:
-                continue
+        for result in proof.verify_all(proofs, skip=done):
             rows.append((result.file, result.id, result.passed, result.checks))
             failed += [{"file": result.file, "exercise": result.id, "reason": reason}
                        for reason in result.failures]

@@ -175,9 +175,9 @@ def _quadratic(draw: Draw):
         raise EvaluationError(f"the hessian must be {d}×{d}, got {shape(H)}")
     m = mpmath.zeros(d, 1) if draw.flags.get("centered") else _normal_matrix(rng, d, 1)
     f = SmoothFunction(H, m, [], [])
-    lowest = min(mpmath.eigsy(H, eigvals_only=True))
-    fmin = mpmath.mpf(0) if lowest >= 0 else mpmath.mpf("-inf")
-    return f, {"beta": _lambda_max(H), "min": fmin, "argmin": m}
+    eigenvalues = mpmath.eigsy(H, eigvals_only=True)
+    fmin = mpmath.mpf(0) if min(eigenvalues) >= 0 else mpmath.mpf("-inf")
+    return f, {"beta": max(abs(x) for x in eigenvalues), "min": fmin, "argmin": m}
 
 
 @dataclass

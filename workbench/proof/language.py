@@ -41,6 +41,7 @@ from collections.abc import Callable
 import sympy as sp
 
 from ..errors import InputError, ParseError
+from ..parse import CONSTANTS as PARSER_CONSTANTS
 from ..parse import FUNCTIONS, read
 
 #: Operators beyond the scalar functions: name -> allowed argument counts.
@@ -54,7 +55,7 @@ OPERATORS: dict[str, tuple[int, ...]] = {
 BINDERS = frozenset({"integral", "sum", "deriv"})
 
 #: Names with a fixed meaning (not objects).
-CONSTANTS = frozenset({"pi", "E", "e", "oo"})
+CONSTANTS = frozenset(PARSER_CONSTANTS) | {"oo"}
 
 #: Relations a checked step may state, and their LaTeX.
 RELATIONS = {"=": "=", "<=": r"\le", "<": "<", ">=": r"\ge", ">": ">"}
@@ -259,12 +260,6 @@ class TexPrinter:
     def call_abs(self, v) -> str:
         return rf"\left| {self.doprint(v)} \right|"
 
-    def call_lmin(self, m) -> str:
-        return rf"\lambda_{{\min}}{_group(self.doprint(m))}"
-
-    def call_lmax(self, m) -> str:
-        return rf"\lambda_{{\max}}{_group(self.doprint(m))}"
-
     def call_integral(self, e, s, a, b) -> str:
         return (rf"\int_{{{self.doprint(a)}}}^{{{self.doprint(b)}}} {self.paren(e, _MUL)}"
                 rf" \, d{self.doprint(s)}")
@@ -295,12 +290,6 @@ class TexPrinter:
     def call_inv(self, m) -> str:
         return f"{self.paren(m, _ATOM)}^{{-1}}"
 
-    def call_max(self, a, b) -> str:
-        return rf"\max{_group(f'{self.doprint(a)}, {self.doprint(b)}')}"
-
-    def call_min(self, a, b) -> str:
-        return rf"\min{_group(f'{self.doprint(a)}, {self.doprint(b)}')}"
-
     def call_sqrt(self, a) -> str:
         return rf"\sqrt{{{self.doprint(a)}}}"
 
@@ -313,6 +302,7 @@ _FUNCTION_TEX: dict[str, Callable[[str], str]] = {
     "exp": _named(r"\exp"), "log": _named(r"\ln"), "ln": _named(r"\ln"), "sin": _named(r"\sin"),
     "cos": _named(r"\cos"), "tan": _named(r"\tan"), "sinh": _named(r"\sinh"),
     "cosh": _named(r"\cosh"), "tanh": _named(r"\tanh"), "sigmoid": _named(r"\sigma"),
+    "max": _named(r"\max"), "min": _named(r"\min"),
 }
 
 

@@ -26,6 +26,7 @@ mpf('0.0')
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -48,7 +49,6 @@ class EvaluationError(WorkbenchError):
 class UserFunction:
     """A function defined in the proof file: ``rate(h) = max(abs(1 - h*lmin), ...)``."""
 
-    name: str
     args: tuple[str, ...]
     tree: ast.expr
 
@@ -59,6 +59,13 @@ Value = object  # mpf | mpmath.matrix | function object | trajectory | UserFunct
 def literal_value(node: ast.Constant) -> sp.Rational:
     """The exact rational a number literal stands for (its shortest decimal spelling)."""
     return sp.Integer(node.value) if isinstance(node.value, int) else sp.Rational(repr(node.value))
+
+
+@functools.lru_cache(maxsize=None, typed=True)  # typed: 1e23 == 99999999999999991611392
+def _ratio(value: int | float) -> tuple[int, int]:
+    """Numerator and denominator of a literal's exact value (see :func:`literal_value`)."""
+    exact = literal_value(ast.Constant(value))
+    return int(exact.p), int(exact.q)
 
 
 def is_matrix(x) -> bool:
@@ -128,6 +135,10 @@ SCALAR_FUNCTIONS: dict[str, Callable] = {
 }
 
 
+#: Values of the language's constants (``+`` evaluates them at the working precision).
+_CONSTANTS = {"pi": mpmath.pi, "E": mpmath.e, "e": mpmath.e, "oo": mpmath.inf}
+
+
 class Evaluator:
     """Values of expressions on one instance ``env`` (object name -> value)."""
 
@@ -153,15 +164,14 @@ class Evaluator:
             return scope[name]
         if name in self.env:
             return self.env[name]
-        constants = {"pi": mpmath.pi, "E": mpmath.e, "e": mpmath.e, "oo": mpmath.inf}
-        if name in constants:
-            return +constants[name]
+        if name in _CONSTANTS:
+            return +_CONSTANTS[name]
         raise EvaluationError(f"unknown name {name!r}")
 
     # ---- node types
     def _Constant(self, node: ast.Constant, scope) -> Value:
-        exact = literal_value(node)  # 0.1 is 1/10, not the binary double nearest to it
-        return mpmath.mpf(exact.p) / exact.q
+        p, q = _ratio(node.value)  # 0.1 is 1/10, not the binary double nearest to it
+        return mpmath.mpf(p) / q
 
     def _Name(self, node: ast.Name, scope) -> Value:
         return self.lookup(node.id, scope)
@@ -237,13 +247,11 @@ class Evaluator:
         body, var = args[0], args[1].id
         a = scalar(self.eval(args[2], scope), "the lower limit")
         b = scalar_or_inf(self.eval(args[3], scope), "the upper limit")
-        a = scalar_or_inf(a, "the lower limit")
 
         def integrand(s):
             return scalar(self.eval(body, {**scope, var: s}), "the integrand")
 
-        infinite = mpmath.isinf(a) or mpmath.isinf(b)
-        method = "tanh-sinh" if infinite else "gauss-legendre"
+        method = "tanh-sinh" if mpmath.isinf(b) else "gauss-legendre"
         total, err = mpmath.quad(integrand, [a, b], method=method, error=True)
         self.quadrature_error = max(self.quadrature_error, abs(err) / max(1, abs(total)))
         return total

@@ -33,13 +33,18 @@ import sympy as sp
 
 from .. import budget
 from ..errors import ParseError
-from ..parse import FUNCTIONS, check_power
+from ..parse import CONSTANTS, FUNCTIONS, check_power
+from .language import BINDERS
 from .numeric import literal_value
 
 #: Seconds SymPy may spend on one attempt (expand, simplify, equals) at an equality.
 SECONDS = 5.0
 #: ... and on an equality with max, min or absolute values, which it rarely decides.
 PIECEWISE_SECONDS = 0.3
+
+
+#: The language's constants in SymPy: the parser's, and ``oo`` (an integration bound).
+_CONSTANTS = {**CONSTANTS, "oo": sp.oo}
 
 
 class NotScalar(Exception):
@@ -84,9 +89,8 @@ class SymbolTable:
             return self.symbols[name]
         if name in self.definitions and not self.definitions[name][0]:
             return self._build(self.definitions[name][1], {}, depth + 1)
-        constants = {"pi": sp.pi, "E": sp.E, "e": sp.E, "oo": sp.oo}
-        if name in constants:
-            return constants[name]
+        if name in _CONSTANTS:
+            return _CONSTANTS[name]
         raise NotScalar(name)
 
     def _UnaryOp(self, node, scope, depth):
@@ -99,13 +103,14 @@ class SymbolTable:
         if type(node.op) not in _ARITHMETIC:
             raise NotScalar("@")  # a matrix product: the numeric path handles it
         if isinstance(node.op, ast.Pow):
-            check_power(a, b, node, ast.unparse(node))  # refuse 9**9**9 before building it
+            # refuse 9**9**9 before building it (no text: build() swallows the error)
+            check_power(a, b, node, "")
         return _ARITHMETIC[type(node.op)](a, b)
 
     def _Call(self, node, scope, depth):
         name = node.func.id
         args = node.args
-        if name in ("integral", "sum", "deriv"):
+        if name in BINDERS:
             var = _symbol(args[1].id, "scalar" if name != "sum" else "integer")
             inner = {**scope, args[1].id: var}
             body = self._build(args[0], inner, depth)
@@ -140,7 +145,7 @@ def _symbol(name: str, kind: str) -> sp.Symbol:
     return sp.Symbol(name, real=True)
 
 
-def prove_equal(lhs: sp.Expr, rhs: sp.Expr, seconds: float = SECONDS) -> str | None:
+def prove_equal(lhs: sp.Expr, rhs: sp.Expr) -> str | None:
     """How SymPy proved ``lhs = rhs`` identically, or None when it could not (inconclusive).
 
     ``expand``, then ``simplify``, then ``equals``, each under the budget.  With
@@ -152,14 +157,14 @@ def prove_equal(lhs: sp.Expr, rhs: sp.Expr, seconds: float = SECONDS) -> str | N
         if sp.expand(diff) == 0:
             return "SymPy: expand(lhs − rhs) = 0"
         piecewise = diff.has(sp.Max, sp.Min, sp.Abs, sp.sign, sp.Piecewise)
-        short = min(seconds, PIECEWISE_SECONDS) if piecewise else seconds
+        short = min(SECONDS, PIECEWISE_SECONDS) if piecewise else SECONDS
         if budget.within(short, lambda: sp.simplify(diff), None) == 0:
             return "SymPy: simplify(lhs − rhs) = 0"
-        if not piecewise and budget.within(seconds, lambda: diff.equals(0), None) is True:
+        if not piecewise and budget.within(SECONDS, lambda: diff.equals(0), None) is True:
             return "SymPy: (lhs − rhs).equals(0)"
         return None
 
     try:
-        return budget.within(3 * seconds, attempt, None)
+        return budget.within(3 * SECONDS, attempt, None)
     except (TypeError, ValueError, NotImplementedError, RecursionError, AttributeError):
         return None

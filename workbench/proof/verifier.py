@@ -58,6 +58,8 @@ EQUAL_TOL = mpmath.mpf(10) ** -30
 ORDER_TOL = mpmath.mpf(10) ** -30
 #: Seconds one step may take in all (SymPy and every instance together).
 STEP_SECONDS = 60.0
+#: What evaluating an expression on an instance may raise (reported, never propagated).
+_EVAL_ERRORS = (EvaluationError, ArithmeticError, ValueError, TypeError)
 
 
 # ---------------------------------------------------------------- results
@@ -187,7 +189,7 @@ class Sampler:
         with mpmath.workdps(DIGITS):
             for obj in self.objects:
                 if obj.kind == "define":
-                    env[obj.name] = (UserFunction(obj.name, obj.args, obj.tree) if obj.args
+                    env[obj.name] = (UserFunction(obj.args, obj.tree) if obj.args
                                      else Evaluator(env, dim).value(obj.tree))
                     continue
                 params = {**obj.params, **_sampling(assume.get(obj.name, {}))}
@@ -226,19 +228,17 @@ def _scalars(env: dict) -> str:
 
 # ---------------------------------------------------------------- one relation
 
-def check_relation(step: Step, proof: Proof, sampler: Sampler, table: SymbolTable,
-                   instances: int | None = None) -> StepResult:
+def check_relation(step: Step, proof: Proof, sampler: Sampler, table: SymbolTable) -> StepResult:
     """Verify one relation step, under its time budget; failures carry a counterexample."""
     try:
         with budget.budget(STEP_SECONDS):
-            return _check(step, proof, sampler, table, instances)
+            return _check(step, proof, sampler, table)
     except BudgetExceeded:
         return StepResult(step, "failed", "", f"ran out of its {STEP_SECONDS:g} s budget")
 
 
-def _check(step: Step, proof: Proof, sampler: Sampler, table: SymbolTable,
-           instances: int | None) -> StepResult:
-    n = instances or step.instances or proof.instances
+def _check(step: Step, proof: Proof, sampler: Sampler, table: SymbolTable) -> StepResult:
+    n = step.instances or proof.instances
     if step.rel == "=":
         lhs, rhs = table.build(step.lhs), table.build(step.rhs)
         if lhs is not None and rhs is not None:
@@ -286,7 +286,7 @@ def _numeric_equal(step: Step, sampler: Sampler, n: int) -> StepResult:
     for j in range(n):
         try:
             ev, a, b = _sides(step, sampler, j)
-        except (EvaluationError, ArithmeticError, ValueError, TypeError) as exc:
+        except _EVAL_ERRORS as exc:
             return StepResult(step, "failed", "", f"cannot evaluate on instance {j + 1}: {exc}")
         if is_matrix(a) != is_matrix(b) or (is_matrix(a) and (a.rows, a.cols) !=
                                              (b.rows, b.cols)):
@@ -310,7 +310,7 @@ def _numeric_order(step: Step, sampler: Sampler, n: int) -> StepResult:
         try:
             ev, a, b = _sides(step, sampler, j)
             a, b = _scalar(a, "lhs"), _scalar(b, "rhs")
-        except (EvaluationError, ArithmeticError, ValueError, TypeError) as exc:
+        except _EVAL_ERRORS as exc:
             return StepResult(step, "failed", "", f"cannot evaluate on instance {j + 1}: {exc}")
         small, big = (a, b) if step.rel in ("<=", "<") else (b, a)
         slack = ORDER_TOL + 100 * ev.quadrature_error
@@ -394,7 +394,7 @@ def _table(sampler: Sampler) -> SymbolTable:
     probe = Step(0, "relation", sampler.proof.where)
     try:
         env = sampler.evaluator(0, probe).env
-    except (EvaluationError, ArithmeticError, ValueError, TypeError):
+    except _EVAL_ERRORS:
         env = {}  # the steps will report why no instance can be drawn
     return symbol_table(sampler.objects, env)
 
@@ -418,8 +418,12 @@ def check(proof: Proof, only: Iterable[int] | None = None) -> ProofResult:
     return ProofResult(proof, results, goals, claims)
 
 
-def verify_all(folder: str | Path) -> list[ProofResult]:
-    """Verify every ``*.toml`` proof in ``folder`` (sorted by name)."""
+def verify_all(folder: str | Path, skip: Iterable[str] = ()) -> list[ProofResult]:
+    """Verify every ``*.toml`` proof in ``folder`` (sorted by name).
+
+    ``skip``: file names (``x.toml``) loaded and validated but not checked.
+    """
+    skip = set(skip)
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: no such proof folder")
@@ -429,7 +433,7 @@ def verify_all(folder: str | Path) -> list[ProofResult]:
         if p.id in seen:
             raise InputError(f"{p.path}: proof id '{p.id}' is also used by {seen[p.id]}")
         seen[p.id] = p.path
-    return [check(p) for p in proofs]
+    return [check(p) for p in proofs if p.path.name not in skip]
 
 
 # ---------------------------------------------------------------- goals and claims

@@ -35,7 +35,6 @@ from .registry import Context, Exercise, task
 LINE = 50
 _OK = r"\textcolor{green!50!black}{\ding{51}}"
 _BAD = r"\textcolor{red!70!black}{\ding{55}}"
-_STATED = {"given": "Given", "definition": "Definition", "hint": "Hint", "fact": "Fact"}
 
 
 def locate(ex: Exercise, name: str) -> Path:
@@ -100,7 +99,7 @@ def _justification(r: StepResult) -> str:
 
 def _stated(r: StepResult) -> list:
     step = r.step
-    blocks: list = [Text(f"({step.number}) {_STATED[step.kind]} (stated, not machine-checked): "
+    blocks: list = [Text(f"({step.number}) {step.kind.capitalize()} (stated, not machine-checked): "
                          f"{step.text}")]
     if step.rhs is not None:
         lhs = to_tex(step.lhs) + " " if step.lhs is not None else ""
