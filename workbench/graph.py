@@ -91,14 +91,6 @@ class Graph:
             raise InputError(f"the graph has {len(self.outputs)} outputs; name one")
         return self.outputs[0]
 
-    def children(self) -> dict[int, list[int]]:
-        """For each node, the nodes that use it (each listed once)."""
-        out: dict[int, list[int]] = {n.index: [] for n in self.nodes}
-        for n in self.nodes:
-            for k in dict.fromkeys(n.inputs):
-                out[k].append(n.index)
-        return out
-
     def label(self, index: int) -> str:
         """The user's name for node ``index`` (a variable or an assignment), else ''."""
         node = self[index]

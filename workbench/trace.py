@@ -323,6 +323,7 @@ class HVP:
     hvp: dict[str, Any]
     direction: dict[str, Any]
     flags: list[str]
+    algebra: str = EXACT.name  # the base algebra of the dual numbers (sets the tolerance)
 
 
 def hvp(graph: Graph, point: Mapping[str, Any], direction, algebra=EXACT) -> HVP:
@@ -340,7 +341,7 @@ def hvp(graph: Graph, point: Mapping[str, Any], direction, algebra=EXACT) -> HVP
 
     grad = {k: part(g, "v") for k, g in trace.gradient.items()}
     hv = {k: part(g, "t") for k, g in trace.gradient.items()}
-    return HVP(grad, hv, d, trace.flags)
+    return HVP(grad, hv, d, trace.flags, algebra.name)
 
 
 def bar(name: str) -> sp.Symbol:

@@ -56,6 +56,7 @@ class Agreement:
     passed: bool
     detail: str
     error: float = float("nan")
+    undefined: bool = False  # the chain rule broke down, so there was nothing to compare
 
 
 def _mp(x):
@@ -126,7 +127,7 @@ def _floats(graph: Graph, values: Mapping) -> np.ndarray:
 
 def _undefined(trace: Trace, what: str) -> Agreement:
     return Agreement(f"{what} defined by the chain rule", False,
-                     "the chain rule breaks down: " + "; ".join(trace.flags))
+                     "the chain rule breaks down: " + "; ".join(trace.flags), undefined=True)
 
 
 def _compare(name: str, got, want, tol: float, show: Callable) -> Agreement:
@@ -145,6 +146,18 @@ def _symbolic_tol(trace: Trace) -> float:
     return TOLERANCES["symbolic_exact" if trace.algebra == "exact" else "symbolic_float"]
 
 
+def _reference(trace: Trace, exprs, xs) -> tuple[list, list[sp.Expr], str]:
+    """What the sweep computed, SymPy's symbolic J·d (forward) or uᵀJ (reverse), and its label."""
+    if trace.mode == "forward":
+        d = [trace.seed[v] for v in trace.graph.variables]
+        want = [sum((sp.diff(e, x) * di for x, di in zip(xs, d, strict=True)), sp.Integer(0))
+                for e in exprs]
+        return trace.jvp, want, "forward derivative"
+    want = [sum((sp.diff(e, x) * u for e, u in zip(exprs, trace.cotangent, strict=True)),
+                sp.Integer(0)) for x in xs]
+    return list(trace.gradient.values()), want, "reverse gradient"
+
+
 def check(trace: Trace) -> list[Agreement]:
     """Value, and the forward derivative or reverse gradient, against SymPy and JAX."""
     graph = trace.graph
@@ -155,19 +168,10 @@ def check(trace: Trace) -> list[Agreement]:
     subs = _subs(graph, trace.point)
     out = [_compare("graph value equals the function's value", trace.values,
                     [e.subs(subs) for e in exprs], _symbolic_tol(trace), _show)]
-    if trace.mode == "forward":
-        got = trace.jvp
-        d = [trace.seed[v] for v in graph.variables]
-        want = [sum((sp.diff(e, x) * di for x, di in zip(xs, d, strict=True)), sp.Integer(0))
-                .subs(subs) for e in exprs]
-        what = "forward derivative"
-    else:
-        got = list(trace.gradient.values())
-        want = [sum((sp.diff(e, x) * u for e, u in zip(exprs, trace.cotangent, strict=True)),
-                    sp.Integer(0)).subs(subs) for x in xs]
-        what = "reverse gradient"
+    got, want, what = _reference(trace, exprs, xs)
     if any(g is None for g in got):
         return out + [_undefined(trace, what)]
+    want = [w.subs(subs) for w in want]
     out.append(_compare(f"{what} equals the {origin}", got, want, _symbolic_tol(trace), _show))
     out.append(_check_jax(trace, got, what))
     return out
@@ -215,29 +219,24 @@ def same(a: sp.Expr, b: sp.Expr, xs, seconds: float = 3.0) -> bool:
 
 
 def _check_symbolic(trace: Trace, exprs, xs, origin: str) -> list[Agreement]:
-    if trace.mode == "forward":
-        d = [trace.seed[v] for v in trace.graph.variables]
-        got = trace.jvp
-        want = [sum((sp.diff(e, x) * di for x, di in zip(xs, d, strict=True)), sp.Integer(0))
-                for e in exprs]
-        what = "symbolic forward derivative"
-    else:
-        got = list(trace.gradient.values())
-        want = [sum((sp.diff(e, x) * u for e, u in zip(exprs, trace.cotangent, strict=True)),
-                    sp.Integer(0)) for x in xs]
-        what = "symbolic reverse gradient"
+    got, want, what = _reference(trace, exprs, xs)
+    what = f"symbolic {what}"
     ok = all(same(g, w, xs) for g, w in zip(got, want, strict=True))
     return [Agreement(f"{what} equals the {origin}", ok,
                       "simplified difference is 0, or 50-digit agreement at random points"
                       if ok else "differs from the reference")]
 
 
-def check_hvp(graph: Graph, point: Mapping, result: HVP, algebra_name: str = "exact"
+def check_hvp(graph: Graph, point: Mapping, result: HVP, algebra_name: str | None = None
               ) -> list[Agreement]:
-    """∇²f·d from forward-over-reverse against SymPy's Hessian and JAX's grad-of-dot."""
+    """∇²f·d from forward-over-reverse against SymPy's Hessian and JAX's grad-of-dot.
+
+    The tolerance follows the algebra the product was computed in (``result.algebra``;
+    ``algebra_name``, when given, overrides it).
+    """
     if result.flags:
         return [Agreement("Hessian-vector product defined by the chain rule", False,
-                          "; ".join(result.flags))]
+                          "; ".join(result.flags), undefined=True)]
     exprs, origin = _source(graph)
     if len(exprs) != 1:
         return [Agreement("Hessian-vector product", False, "needs a scalar function")]
@@ -245,10 +244,21 @@ def check_hvp(graph: Graph, point: Mapping, result: HVP, algebra_name: str = "ex
     pt = read_point(graph, point)
     subs = _subs(graph, pt)
     d = [result.direction[v] for v in graph.variables]
-    want = [sum((sp.diff(exprs[0], xi, xj) * dj for xj, dj in zip(xs, d, strict=True)),
+    # SymPy orders the variables of a mixed partial canonically, so diff(f, xi, xj) is
+    # diff(f, xj, xi) to the letter: each of the n(n+1)/2 distinct entries is built once
+    second: dict[frozenset, sp.Expr] = {}
+
+    def d2(xi, xj):
+        key = frozenset((xi, xj))
+        if key not in second:
+            second[key] = sp.diff(exprs[0], xi, xj)
+        return second[key]
+
+    want = [sum((d2(xi, xj) * dj for xj, dj in zip(xs, d, strict=True)),
                 sp.Integer(0)).subs(subs) for xi in xs]
     got = [result.hvp[v] for v in graph.variables]
-    tol = TOLERANCES["symbolic_exact" if algebra_name == "exact" else "symbolic_float"]
+    algebra = algebra_name if algebra_name is not None else result.algebra
+    tol = TOLERANCES["symbolic_exact" if algebra == "exact" else "symbolic_float"]
     out = [_compare(f"HVP equals the {origin.replace('derivative', 'Hessian')} times d",
                     got, want, tol, _show)]
     F = _jax_function(graph)

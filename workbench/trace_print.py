@@ -22,6 +22,7 @@ from typing import Any
 import sympy as sp
 
 from .graph import Graph, Node
+from .plots import _pyplot
 from .primitives import Dual
 from .printing import to_latex, to_text
 from .trace import Row, Trace
@@ -343,11 +344,7 @@ def draw(trace: Trace, path: str | Path, title: str = "") -> Path:
     Edges carry the local partial ∂child/∂parent ('?' where it does not exist);
     inputs are green, the output blue, flagged nodes red.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     g, attr = trace.graph, _derivative_attr(trace)
     dx, dy = 2.3, 1.0  # inches between neighbours in a row, and between rows
     pos = _positions(g, dx, dy)

@@ -85,7 +85,7 @@ def run(args) -> int:
         if point is None:
             raise InputError("--hvp needs a point (--at)")
         h = hvp(graph, point, _direction(args.hvp), algebra)
-        hc = check_hvp(graph, point, h, algebra.name)
+        hc = check_hvp(graph, point, h)
         checks += hc
         data["hvp"] = {"direction": {k: trace_print.exact(v) for k, v in h.direction.items()},
                        "value": {k: trace_print.approx(v) for k, v in h.hvp.items()},
