@@ -521,7 +521,8 @@ class Derivation:
     ``gradient`` for a scalar function; ``jacobian`` for a vector or matrix one
     (a matrix for vector or scalar variables, a Kronecker form for matrix
     variables); ``hessian`` (vector or scalar variables), ``hvp`` (matrix
-    variables, the map V ↦ H[V], symbolic direction ``V``) and ``hessian_kron``.
+    variables, the map V ↦ H[V], symbolic direction ``V``, named
+    ``hvp_direction``) and ``hessian_kron``.
     """
 
     problem: MatrixProblem
@@ -537,11 +538,22 @@ class Derivation:
     hessian_kron: object = None
     derivatives: dict = field(default_factory=dict)   # order k ≥ 3 -> f⁽ᵏ⁾ (scalar variables)
     notes: list[str] = field(default_factory=list)
+    hvp_direction: str | None = None   # the name of the direction leaf in ``hvp``
 
-    @property
-    def variable(self):
-        decl = self.problem.declarations
-        return sp.Symbol(self.wrt, real=True) if self.kind == "scalar" else decl.leaf(self.wrt)
+    #: The named formulas, in the order they are checked and shown.
+    FORMULAS = ("gradient", "jacobian", "hessian", "hvp", "hessian_kron")
+
+    def answers(self) -> dict:
+        """Every formula present, by name (``derivative_k`` for orders k ≥ 3), in a fixed order."""
+        out = {k: getattr(self, k) for k in self.FORMULAS if getattr(self, k) is not None}
+        out.update({f"derivative_{k}": v for k, v in sorted(self.derivatives.items())})
+        return out
+
+    def formula(self, what: str):
+        """The formula named ``what`` (``derivative_k``: KeyError when that order is absent)."""
+        if what.startswith("derivative_"):
+            return self.derivatives[int(what.split("_")[1])]
+        return getattr(self, what)
 
 
 def _kind(shape) -> str:
@@ -667,7 +679,7 @@ def _second_order(problem: MatrixProblem, out: Derivation, leaf) -> None:
                                     differential=True))(G)
         out.hessian = textbook(matrix_of_linear(dG, out.direction))
         return
-    name = _direction_name(problem, "V")
+    name = out.hvp_direction = _direction_name(problem, "V")
     r, c = out.direction.shape
     V = Leaf(name, r, c, symmetric=leaf.symmetric)
     out.hvp = textbook(_symmetrize(Differential(wrt, V)(G), leaf))
@@ -698,9 +710,10 @@ class MatrixResult:
         (or ``derivative_k`` for k ≥ 3); None unless certified."""
         if not self.ok:
             return None
-        if what.startswith("derivative_"):
-            return self.derivation.derivatives.get(int(what.split("_")[1]))
-        return getattr(self.derivation, what)
+        try:
+            return self.derivation.formula(what)
+        except KeyError:   # an order not derived
+            return None
 
 
 def solve(text: str, wrt: str, shapes=None, scalars=None, symmetric=None, pd=None,

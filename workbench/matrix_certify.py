@@ -32,20 +32,18 @@ redrawn.  Errors are mixed relative errors max|a − b| / max(max|b|, 1).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import lru_cache, reduce
+from dataclasses import dataclass, field, replace
+from functools import cache, lru_cache, reduce
 
 import numpy as np
 import sympy as sp
 
 from . import finite_diff, jaxutil
 from . import matrix_expr as mx
+from .certify import DIGITS, Certificate
 from .certify import TOLERANCES as SCALAR_TOLERANCES
-from .certify import Certificate
 from .errors import WorkbenchError
 from .matrix_printing import to_numpy
-
-DIGITS = 50
 
 #: Maximum mixed relative error accepted against each reference, and why.
 TOLERANCES = {
@@ -110,9 +108,6 @@ class ArrayAlgebra:
     def is_scalar(self, a) -> bool:
         return self.xp.ndim(a) == 0
 
-    def shape(self, a):
-        return self.xp.shape(a)
-
     # elementwise
     def add(self, a, b):
         return a + b
@@ -133,12 +128,12 @@ class ArrayAlgebra:
         return -a
 
     def elementwise(self, name, a):
-        xp = self.xp
-        table = {"exp": xp.exp, "log": xp.log, "sqrt": xp.sqrt, "tanh": xp.tanh,
-                 "sinh": xp.sinh, "cosh": xp.cosh,
-                 "sigmoid": lambda z: 0.5 + 0.5 * xp.tanh(0.5 * z),
-                 "softplus": lambda z: xp.logaddexp(0.0, z)}
-        return table[name](a)
+        return _elementwise(name, self._module)(a)
+
+    @property
+    def _module(self) -> str:
+        """The ``lambdify`` module of this backend."""
+        return "jax" if self.xp.__name__.startswith("jax") else "numpy"
 
     # matrix
     def matmul(self, a, b):
@@ -212,8 +207,7 @@ class ArrayAlgebra:
         return self.xp.asarray(K)
 
     def elem(self, expr: sp.Expr, values: dict, shape):
-        module = "jax" if self.xp.__name__.startswith("jax") else "numpy"
-        syms, fn = _compiled(expr, module)
+        syms, fn = _compiled(expr, self._module)
         out = fn(*(values[s] for s in syms))
         if shape is None:
             return out
@@ -230,6 +224,17 @@ def _compiled(expr: sp.Expr, module: str):
         body = expr.xreplace(dict(zip(syms, plain, strict=True)))
         hit = _LAMBDAS[key] = (syms, sp.lambdify(plain, body, modules=module))
     return hit
+
+
+_ARG = sp.Symbol("_z", real=True)
+
+
+@cache
+def _elementwise(name: str, module: str):
+    """An elementwise function compiled as the printers spell it (overflow-safe σ, softplus)."""
+    from .matrix_parse import ELEMENTWISE
+
+    return _compiled(ELEMENTWISE[name](_ARG), module)[1]
 
 
 _FREE: dict = {}
@@ -264,9 +269,6 @@ class ExactAlgebra:
 
     def is_scalar(self, a) -> bool:
         return not isinstance(a, sp.MatrixBase)
-
-    def shape(self, a):
-        return a.shape if isinstance(a, sp.MatrixBase) else (1, 1)
 
     def _zip(self, a, b, op):
         am, bm = isinstance(a, sp.MatrixBase), isinstance(b, sp.MatrixBase)
@@ -441,7 +443,7 @@ _EVALUATE = {
 
 def _dims_for(decl, size: int, mixed: bool, reverse: bool = False) -> dict[str, int]:
     names = sorted(decl.dims, reverse=reverse)
-    return {d: size + (i if mixed else 0) for i, d in enumerate(sorted(names, key=names.index))}
+    return {d: size + (i if mixed else 0) for i, d in enumerate(names)}
 
 
 def _size_orders(decl, size: int, mixed: bool) -> list[dict[str, int]]:
@@ -565,14 +567,6 @@ class _Recorder:
                                   "rel_error": error, "tolerance": tol})
 
 
-def _answers(d) -> dict:
-    """The formulas to check, by name (``derivative_k`` for orders k ≥ 3)."""
-    names = ("gradient", "jacobian", "hessian", "hvp", "hessian_kron")
-    out = {k: getattr(d, k) for k in names if getattr(d, k) is not None}
-    out.update({f"derivative_{k}": v for k, v in d.derivatives.items()})
-    return out
-
-
 # ---------------------------------------------------------------------------- symbolic
 
 
@@ -588,7 +582,7 @@ def _vec(M):
 
 def _symbolic_check(d, dims, rng, rec: _Recorder) -> bool:
     problem, decl, wrt = d.problem, d.problem.declarations, d.wrt
-    answers = _answers(d)
+    answers = d.answers()
     for _ in range(10):
         consts = _constants(decl, wrt, dims, rng, exact=True)
         if d.kind == "scalar":
@@ -603,7 +597,7 @@ def _symbolic_check(d, dims, rng, rec: _Recorder) -> bool:
         f = problem.interpret(ExactAlgebra({**consts, wrt: var_value}, dims))
         at = dict(zip(list(S), list(point), strict=True))
         f0 = f.xreplace(at) if isinstance(f, sp.MatrixBase) else sp.sympify(f).xreplace(at)
-        if all(sp.N(x, 20).is_real and sp.N(x, 20).is_finite for x in _vec(f0)):
+        if all((num := sp.N(x, 20)).is_real and num.is_finite for x in _vec(f0)):
             break
     else:
         return False
@@ -616,8 +610,9 @@ def _symbolic_check(d, dims, rng, rec: _Recorder) -> bool:
                    _mixed_exact(_as_matrix(evaluate(answers["gradient"], closed)), g.xreplace(at)),
                    dims)
         if "hessian" in answers:
+            flat_g = _vec(g)
             H = sp.Matrix(len(flat_vars), len(flat_vars),
-                          lambda i, j: sp.diff(_vec(g)[i], flat_vars[j]))
+                          lambda i, j: sp.diff(flat_g[i], flat_vars[j]))
             rec.record("symbolic", "hessian",
                        _mixed_exact(_as_matrix(evaluate(answers["hessian"], closed)),
                                     H.xreplace(at)), dims)
@@ -645,12 +640,11 @@ def _as_matrix(x):
 def _symbolic_hvp(d, answers, g, S, at, consts, point, dims, rng, rec) -> None:
     leaf = d.problem.declarations.leaf(d.wrt)
     V = _random_rational(mx.Leaf("V", leaf.rows, leaf.cols, symmetric=leaf.symmetric), dims, rng)
-    flat = _vec(S)
-    Hfull = sp.Matrix(len(flat), len(flat), lambda i, j: sp.diff(_vec(g)[i], flat[j])).xreplace(at)
+    flat, flat_g = _vec(S), _vec(g)
+    Hfull = sp.Matrix(len(flat), len(flat), lambda i, j: sp.diff(flat_g[i], flat[j])).xreplace(at)
     truth = Hfull * sp.Matrix(_vec(V))
     if "hvp" in answers:
-        name = _hvp_direction(answers["hvp"], d)
-        alg = ExactAlgebra({**consts, d.wrt: point, name: V}, dims)
+        alg = ExactAlgebra({**consts, d.wrt: point, d.hvp_direction: V}, dims)
         rec.record("symbolic", "hvp", _mixed_exact(sp.Matrix(_vec(evaluate(answers["hvp"], alg))),
                                                    truth), dims)
     if "hessian_kron" in answers:
@@ -659,17 +653,12 @@ def _symbolic_hvp(d, answers, g, S, at, consts, point, dims, rng, rec) -> None:
         rec.record("symbolic", "hessian_kron", _mixed_exact(K * sp.Matrix(_vec(V)), truth), dims)
 
 
-def _hvp_direction(hvp, d) -> str:
-    names = mx.leaves(hvp) - set(d.problem.declarations.names()) - d.problem.declarations.dims
-    return sorted(names)[0] if names else "V"
-
-
 # ---------------------------------------------------------------------------- numeric
 
 
 def _numeric_check(d, dims, rng, rec: _Recorder, autodiff: bool = True) -> bool:
     problem, decl, wrt = d.problem, d.problem.declarations, d.wrt
-    answers = _answers(d)
+    answers = d.answers()
     leaf = decl.leaf(wrt) if d.kind != "scalar" else None
     sym = leaf is not None and leaf.symmetric
 
@@ -697,7 +686,7 @@ def _numeric_check(d, dims, rng, rec: _Recorder, autodiff: bool = True) -> bool:
         if "gradient" in answers:
             _numeric_gradient(answers, f_np, refs, closed, X0, V, d, dims, rec)
         if "jacobian" in answers:
-            _numeric_jacobian(answers, f_np, refs, closed, X0, V, d, dims, rec)
+            _numeric_jacobian(answers, f_np, y0, refs, closed, X0, V, d, dims, rec)
         _printed(d, answers, closed, consts, X0, V, dims, rec)
     return True
 
@@ -740,9 +729,11 @@ def _autodiff(d, answers, consts, X0, V, dims) -> dict:
     def program(X, V, c):
         out = {}
         if "gradient" in answers:
-            out["grad"] = jax.grad(f)(X, c)
-            if second:
-                out["hvp"] = jax.jvp(lambda Y: jax.grad(f)(Y, c), (X,), (V,))[1]
+            grad_f = lambda Y: jax.grad(f)(Y, c)  # noqa: E731
+            if second:   # the gradient and H[V] from one trace of the gradient
+                out["grad"], out["hvp"] = jax.jvp(grad_f, (X,), (V,))
+            else:
+                out["grad"] = grad_f(X)
             if full:
                 out["hessian"] = jax.hessian(f)(X, c)
             g = f
@@ -767,7 +758,8 @@ def _numeric_gradient(answers, f_np, refs, closed, X0, V, d, dims, rec):
     fd = float(finite_diff.richardson(phi, 0.0))
     rec.record("finite_difference", "gradient", _mixed(np.sum(G * V), fd), dims)
     hvp_ad = refs.get("hvp")
-    curvature = float(finite_diff.hessian(phi, [0.0], levels=1)[0, 0])
+    if "hessian" in answers or "hvp" in answers:   # ⟨V, H[V]⟩ = d²/dt² f(X + tV)
+        curvature = float(finite_diff.hessian(phi, [0.0], levels=1)[0, 0])
     if "hessian" in answers:
         H = np.asarray(evaluate(answers["hessian"], closed), dtype=float)
         HV = (H @ V if np.ndim(H) == 2 else H * V)
@@ -779,8 +771,7 @@ def _numeric_gradient(answers, f_np, refs, closed, X0, V, d, dims, rec):
         rec.record("finite_difference", "hessian", _mixed(np.sum(V * HV), curvature), dims,
                    "finite_difference_hessian")
     if "hvp" in answers:
-        name = _hvp_direction(answers["hvp"], d)
-        alg = ArrayAlgebra(np, {**closed.values, name: V}, dims)
+        alg = ArrayAlgebra(np, {**closed.values, d.hvp_direction: V}, dims)
         HV = np.asarray(evaluate(answers["hvp"], alg), dtype=float)
         if hvp_ad is not None:
             rec.record("autodiff", "hvp", _mixed(HV, hvp_ad), dims)
@@ -796,7 +787,7 @@ def _numeric_gradient(answers, f_np, refs, closed, X0, V, d, dims, rec):
         rec.record("autodiff", "hessian_kron", _mixed(kv, np.reshape(hvp_ad.T, (-1, 1))), dims)
 
 
-def _numeric_jacobian(answers, f_np, refs, closed, X0, V, d, dims, rec):
+def _numeric_jacobian(answers, f_np, y0, refs, closed, X0, V, d, dims, rec):
     J = np.asarray(evaluate(answers["jacobian"], closed), dtype=float)
     J_ad = refs.get("jacobian")
     if d.kind == "scalar":
@@ -808,7 +799,7 @@ def _numeric_jacobian(answers, f_np, refs, closed, X0, V, d, dims, rec):
             rec.record("autodiff", "jacobian", _mixed(J, J_ad.reshape(J.shape)), dims)
         Jv = J @ V
     else:  # vec layout: rows vec(f), columns vec(X)
-        out_shape = np.shape(f_np(X0))
+        out_shape = np.shape(y0)
         if J_ad is not None:
             fo = J_ad.reshape(out_shape + np.shape(X0))
             if len(out_shape) == 2:
@@ -832,7 +823,7 @@ def _printed(d, answers, closed, consts, X0, V, dims, rec) -> None:
             continue
         extra = {}
         if what == "hvp":
-            extra[_hvp_direction(value, d)] = V
+            extra[d.hvp_direction] = V
         text = to_numpy(value)
         alg = ArrayAlgebra(np, {**consts, d.wrt: X0, **extra}, dims)
         got = d.problem.interpret(alg, text) if not extra else _interpret_with(d, text, alg, extra)
@@ -840,15 +831,11 @@ def _printed(d, answers, closed, consts, X0, V, dims, rec) -> None:
 
 
 def _interpret_with(d, text, alg, extra):
-    from .matrix_parse import Interpreter, read
-
+    """``text`` read with the names of ``extra`` declared with the variable's shape."""
     decl = d.problem.declarations
-    shapes = dict(decl.shapes)
-    for name in extra:
-        shapes[name] = decl.shapes[d.wrt]
-    widened = type(decl)(shapes=shapes, scalars=decl.scalars, dims=decl.dims,
-                         symmetric=decl.symmetric, pd=decl.pd, stochastic=decl.stochastic)
-    return Interpreter(text, widened, alg).run(read(text))
+    shape = decl.shapes[d.wrt]
+    widened = replace(decl, shapes={**decl.shapes, **dict.fromkeys(extra, shape)})
+    return replace(d.problem, declarations=widened).interpret(alg, text)
 
 
 # ---------------------------------------------------------------------------- driver
@@ -950,10 +937,9 @@ def check_claim(d, what: str, text: str, sizes=(3, 4), seed: int = 1) -> Formula
     """
     from .matrix_parse import read
 
-    value = getattr(d, what) if not what.startswith("derivative_") else \
-        d.derivatives[int(what.split("_")[1])]
+    value = d.formula(what)
     read(text)  # a malformed claim is the exercise file's error, reported as such
-    extra = _hvp_direction(value, d) if what == "hvp" else None
+    extra = d.hvp_direction if what == "hvp" else None
     decl = d.problem.declarations
     rng = np.random.default_rng(seed)
     errors = [_claim_error(d, value, text, _dims_for(decl, s, len(decl.dims) > 1), rng, False,

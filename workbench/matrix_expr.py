@@ -242,7 +242,12 @@ class DiagOf(Node):
 
 
 @dataclass(frozen=True, repr=False)
-class Det(Node):
+class _SquareScalar(Node):
+    """A scalar of a square matrix that is positive when the matrix is positive definite.
+
+    Only a shared body: nodes are compared by their exact type, so Det(M) ≠ Trace(M).
+    """
+
     arg: Node
     shape = (ONE, ONE)
 
@@ -252,13 +257,13 @@ class Det(Node):
 
 
 @dataclass(frozen=True, repr=False)
-class Trace(Node):
-    arg: Node
-    shape = (ONE, ONE)
+class Det(_SquareScalar):
+    pass
 
-    @property
-    def positive(self) -> bool:
-        return is_pd(self.arg)
+
+@dataclass(frozen=True, repr=False)
+class Trace(_SquareScalar):
+    pass
 
 
 @dataclass(frozen=True, repr=False)
@@ -322,9 +327,6 @@ class Commutation(Node):
         return (self.m * self.n, self.m * self.n)
 
 
-SCALAR_NODES = (Det, Trace, Norm, SumAll)
-
-
 # ----------------------------------------------------------------------------- atoms
 
 
@@ -382,10 +384,6 @@ def is_scalar(v) -> bool:
 
 def shape_of(v) -> Shape:
     return (ONE, ONE) if is_scalar(v) else v.shape
-
-
-def is_vector(v) -> bool:
-    return not is_scalar(v) and v.shape[1] == 1 and v.shape[0] != 1
 
 
 def is_zero(v) -> bool:
@@ -886,34 +884,6 @@ def kron(a, b):
 
 
 # ----------------------------------------------------------------------------- traversal
-
-
-def substitute(v, mapping: dict[str, object]):
-    """Replace leaves and scalar symbols (by name) with values of the same shape.
-
-    Everything above a replaced leaf is rebuilt through the smart constructors,
-    so the result is canonical again.
-    """
-    if is_scalar(v):
-        return _substitute_expr(sp.sympify(v), mapping)
-    if not (leaves(v) & set(mapping)):
-        return v
-    if isinstance(v, Leaf):
-        return mapping[v.name]
-    if isinstance(v, Elem):
-        return make_elem(_substitute_expr(v.expr, mapping), v.shape)
-    return rebuild(v, [substitute(c, mapping) for c in v.children])
-
-
-def _substitute_expr(e: sp.Expr, mapping: dict[str, object]) -> sp.Expr:
-    rep = {}
-    for s in e.free_symbols:
-        if isinstance(s, Atom):
-            if leaves(s.node) & set(mapping):
-                rep[s] = as_elem(substitute(s.node, mapping))
-        elif s.name in mapping:
-            rep[s] = as_elem(mapping[s.name])
-    return e.xreplace(rep) if rep else e
 
 
 def rebuild(v: Node, children: list):

@@ -34,22 +34,21 @@ workbench.errors.ShapeError: in 'A @ x': matrix product: shapes (m×n) and (m×1
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import sympy as sp
 
 from . import matrix_expr as mx
 from .errors import InputError, ParseError, ShapeError
-from .functions import sigmoid, softplus
-from .parse import CONSTANTS, check_power, literal, read
+from .parse import CONSTANTS, FUNCTIONS, check_power, literal, read
 
 DEFAULT_DIM = "n"
 
 #: Elementwise functions the engine differentiates (and prints within its output vocabulary).
 ELEMENTWISE: dict[str, Callable[[sp.Expr], sp.Expr]] = {
-    "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "sigmoid": sigmoid, "softplus": softplus,
-    "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh,
+    name: FUNCTIONS[name][0]
+    for name in ("exp", "log", "sqrt", "sigmoid", "softplus", "tanh", "sinh", "cosh")
 }
 
 #: Matrix functions: name -> number of arguments.  Their meaning is each algebra's.
@@ -69,9 +68,6 @@ class Declarations:
     symmetric: set[str] = field(default_factory=set)
     pd: set[str] = field(default_factory=set)
     stochastic: set[str] = field(default_factory=set)
-
-    def shape(self, name: str):
-        return self.shapes.get(name)
 
     def leaf(self, name: str) -> mx.Leaf:
         r, c = self.shapes[name]
@@ -131,7 +127,7 @@ def _used_names(tree: ast.AST) -> list[str]:
 
 
 def declare(tree: ast.AST, shapes=None, scalars=None, symmetric=None, pd=None,
-            stochastic=None, extra_names: Iterable[str] = ()) -> Declarations:
+            stochastic=None) -> Declarations:
     """Settle every name's meaning from the conventions and the overrides."""
     given = parse_shapes(shapes)
     scalar_names = set(_names(scalars))
@@ -140,7 +136,7 @@ def declare(tree: ast.AST, shapes=None, scalars=None, symmetric=None, pd=None,
         raise InputError(f"{', '.join(sorted(both))} declared both as scalar and with a shape")
     dims = {str(s) for r, c in given.values() for s in (r, c) if isinstance(s, sp.Symbol)}
     decl = Declarations(scalars=scalar_names)
-    names = [n for n in [*_used_names(tree), *extra_names] if n not in CONSTANTS or n in given
+    names = [n for n in _used_names(tree) if n not in CONSTANTS or n in given
              or n in scalar_names]
     for name in names:
         if name in MATRIX_FUNCTIONS or name in ELEMENTWISE:
@@ -201,7 +197,6 @@ class SymbolicAlgebra:
         return value
 
     is_scalar = staticmethod(mx.is_scalar)
-    shape = staticmethod(mx.shape_of)
     add = staticmethod(mx.add)
     sub = staticmethod(mx.sub)
     mul = staticmethod(mx.mul)

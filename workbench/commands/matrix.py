@@ -75,15 +75,15 @@ def run(args) -> int:
     cert = certify_derivation(d, seed=args.seed)
     data["differential_latex"] = to_latex(d.differential)
     data["notes"] = [f"valid where {n}" for n in d.notes]
-    formulas = {k: getattr(d, k) for k in (*ANSWERS, "hessian_kron")}
+    shown = (*ANSWERS, "hessian_kron")
+    formulas = {k: v for k, v in d.answers().items() if k in shown}
     if cert.ok:
         for k, v in formulas.items():
-            if v is not None:
-                if k != "hessian_kron":
-                    data[k] = to_numpy(v)
-                data[f"{k}_latex"] = to_latex(v)
+            if k != "hessian_kron":
+                data[k] = to_numpy(v)
+            data[f"{k}_latex"] = to_latex(v)
     else:
-        data["rejected"] = {k: to_numpy(v) for k, v in formulas.items() if v is not None}
+        data["rejected"] = {k: to_numpy(v) for k, v in formulas.items()}
     data["certificate"] = {"verdict": cert.verdict, "max_rel_error": cert.max_rel_error,
                            "points_checked": cert.points_checked, "note": cert.note,
                            "failures": cert.failures[:5]}

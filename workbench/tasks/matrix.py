@@ -180,18 +180,11 @@ def _certificate_table(cert: MatrixCertificate, what: str) -> Table:
                  f"Certificate of the {what}: {verdict}. {cert.note}.")
 
 
-def _answers(d: Derivation) -> list[tuple[str, object]]:
-    keys = ("gradient", "jacobian", "hessian", "hvp", "hessian_kron")
-    out = [(k, getattr(d, k)) for k in keys if getattr(d, k) is not None]
-    out += [(f"derivative_{k}", v) for k, v in sorted(d.derivatives.items())]
-    return out
-
-
 def _boxes(d: Derivation) -> list:
     labels = _labels(d)
     v = sp.latex(sp.Symbol(d.wrt))
     blocks = []
-    for key, value in _answers(d):
+    for key, value in d.answers().items():
         if key.startswith("derivative_"):
             k = key.split("_")[1]
             lhs = rf"f^{{({k})}}({v})"
@@ -218,7 +211,7 @@ def _solve_one(ex: Exercise, problem: MatrixProblem, wrt: str, out: Outcome) -> 
     except WorkbenchError as exc:
         raise InputError(f"{ex.where('wrt')}: {exc}") from None
     cert = certify_derivation(d)
-    what = ", ".join(k.replace("_", " ") for k, _ in _answers(d))
+    what = ", ".join(k.replace("_", " ") for k in d.answers())
     out.check(f"{what} in {wrt} certified", cert.ok,
               f"{cert.verdict}; " + ", ".join(f"{k} {v:.1e}"
                                               for k, v in cert.max_rel_error.items()))
@@ -326,7 +319,7 @@ def _at(ex: Exercise, out: Outcome, problem: MatrixProblem, derived: dict) -> No
 
     rows = [["f", show(problem.interpret(alg))]]
     for wrt, d in derived.items():
-        for key, value in _answers(d):
+        for key, value in d.answers().items():
             if key != "hessian_kron":
                 rows.append([f"certified {key} in {wrt}", show(evaluate(value, alg))])
     for item in _claim_items(ex):
@@ -343,27 +336,28 @@ def _points(ex: Exercise, out: Outcome, d: Derivation) -> None:
     if d.kind != "scalar":
         raise InputError(f"{ex.where('points')}: points need a scalar variable")
     jax, jnp = jaxutil.jax(), jaxutil.jnp()
-    answers = _answers(d)
     orders = {"gradient": 1, "hessian": 2}
+
+    def f(s):
+        return d.problem.interpret(ArrayAlgebra(jnp, {d.wrt: s}, {"n": 1}))
+
+    columns = []   # (order k, formula, k-th derivative by nested jax.grad)
+    for key, value in d.answers().items():
+        k = orders.get(key) or int(key.split("_")[1])
+        g = f
+        for _ in range(k):
+            g = jax.grad(g)
+        columns.append((k, value, g))
     rows = []
     for raw in ex.fields["points"]:
         t = float(_value(raw, ex.where("points")))
         row = [f"{t:g}"]
-        for key, value in answers:
-            k = orders.get(key) or int(key.split("_")[1])
+        for _, value, g in columns:
             closed = float(evaluate(value, ArrayAlgebra(np, {d.wrt: t}, {"n": 1})))
-
-            def f(s):
-                return d.problem.interpret(ArrayAlgebra(jnp, {d.wrt: s}, {"n": 1}))
-
-            g = f
-            for _ in range(k):
-                g = jax.grad(g)
             row += [f"{closed:.12g}", f"{float(g(jnp.asarray(t))):.12g}"]
         rows.append(row)
     header = ["x"]
-    for key, _ in answers:
-        k = orders.get(key) or int(key.split("_")[1])
+    for k, _, _ in columns:
         header += [f"f^({k}) formula", f"f^({k}) JAX"]
     out.add(Table(header, rows, "The certified formulas against nested jax.grad"))
 
