@@ -54,9 +54,7 @@ KAPPA = sp.Symbol("kappa", positive=True)
 class RateDerivation:
     """rate(η) as a piecewise function, η*, R*, the divergence threshold, and the checks."""
 
-    rate: sp.Expr                 # Max(|1 − ηλmin|, |1 − ηλmax|)
-    piecewise: sp.Piecewise
-    breakpoints: list[sp.Expr]
+    piecewise: sp.Piecewise       # Max(|1 − ηλmin|, |1 − ηλmax|) branch by branch
     eta_opt: sp.Expr
     rate_opt: sp.Expr
     rate_opt_kappa: sp.Expr
@@ -75,7 +73,6 @@ def derive_rate(samples: int = 60, seed: int = 0) -> RateDerivation:
     each breakpoint), which is exact arithmetic, not a float comparison.
     """
     a, b, eta = LMIN, LMAX, ETA
-    rate = sp.Max(sp.Abs(1 - eta * a), sp.Abs(1 - eta * b))
     diff = sp.factor(sp.expand((1 - eta * a) ** 2 - (1 - eta * b) ** 2))
     breaks = sorted(sp.solve(diff, eta), key=lambda e: 0 if e == 0 else 1)
     piece = sp.Piecewise((1 - eta * b, eta <= 0), (1 - eta * a, eta <= breaks[1]),
@@ -108,8 +105,7 @@ def derive_rate(samples: int = 60, seed: int = 0) -> RateDerivation:
          "κ = λmax/λmin"),
         (r"\operatorname{rate}(\eta) < 1", r"0 < \eta < " + L(eta_max), "else GD diverges"),
     ]
-    return RateDerivation(rate, piece, breaks, eta_opt, rate_opt, rate_kappa, eta_max, steps,
-                          checks)
+    return RateDerivation(piece, eta_opt, rate_opt, rate_kappa, eta_max, steps, checks)
 
 
 def piecewise_agrees(piece: sp.Expr, samples: int = 60, seed: int = 0) -> bool:
@@ -261,13 +257,25 @@ def gd_quadratic(H: np.ndarray, eta: float, w0: np.ndarray, steps: int) -> np.nd
     return np.array(path)
 
 
-def measured_rate(H: np.ndarray, eta: float, steps: int = 30, seed: int = 1) -> float:
+def rotated_diag(eigs: Sequence[float], seed: int = 0) -> np.ndarray:
+    """Q·diag(λ)·Qᵀ with Q from the QR of a seeded Gaussian matrix: a quadratic with
+    eigenvalues λ whose eigenbasis is not the trivial one."""
+    H = np.diag([float(v) for v in eigs])
+    d = len(H)
+    Q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((d, d)))
+    return Q @ H @ Q.T
+
+
+def measured_rate(H: np.ndarray, eta: float, steps: int = 30, seed: int = 1,
+                  U: np.ndarray | None = None) -> float:
     """Per-step contraction of GD measured on a run: maxᵢ |z_i(T)/z_i(0)|^{1/T}, z = Uᵀw.
 
-    The eigenvectors come from ``numpy.linalg.eigh``; the contraction is read
-    off the GD iterates, so this measures the dynamics, not the formula.
+    The eigenvectors come from ``numpy.linalg.eigh`` (pass ``U = eigh(H)[1]`` to
+    reuse them across calls); the contraction is read off the GD iterates, so this
+    measures the dynamics, not the formula.
     """
-    _, U = np.linalg.eigh(H)
+    if U is None:
+        _, U = np.linalg.eigh(H)
     rng = np.random.default_rng(seed)
     z0 = rng.choice([-1.0, 1.0], len(H)) * rng.uniform(0.5, 1.5, len(H))
     path = gd_quadratic(H, eta, U @ z0, steps)
@@ -305,15 +313,17 @@ def check_quadratic(kappa: float, d: int = 6, seed: int = 0, grid: int = 41,
                     steps: int = 30) -> QuadraticCheck:
     """Measure rate(η) on an η grid in (0, 2/λmax) containing η*; f(w(t)); divergence."""
     H, _ = random_spd(d, kappa, seed)
+    # eigvalsh and eigh differ in the last bits: λ (and η*) come from eigvalsh, the
+    # eigenbasis (shared by every measured run) and the closed form's λ from eigh
     lam = np.linalg.eigvalsh(H)
+    lam_e, U = np.linalg.eigh(H)
     lo, hi = lam[0], lam[-1]
     eta_opt = 2 / (lo + hi)
     etas = np.unique(np.append(np.linspace(0.02, 1.98, grid) / hi, eta_opt))
-    measured = np.array([measured_rate(H, e, steps, seed + 1) for e in etas])
+    measured = np.array([measured_rate(H, e, steps, seed + 1, U) for e in etas])
     predicted = np.maximum(np.abs(1 - etas * lo), np.abs(1 - etas * hi))
 
     # f(w(t)) against the closed form, along a run at η*
-    lam_e, U = np.linalg.eigh(H)
     w0 = np.random.default_rng(seed + 2).standard_normal(d)
     path = gd_quadratic(H, eta_opt, w0, steps)
     z0 = U.T @ w0
@@ -326,7 +336,7 @@ def check_quadratic(kappa: float, d: int = 6, seed: int = 0, grid: int = 41,
     w = gd_quadratic(H, eta_div, w0, 200)
     growth = float(np.linalg.norm(w[-1]) / np.linalg.norm(w0))
     return QuadraticCheck(float(hi / lo), lam, eta_opt, (hi - lo) / (hi + lo), etas, measured,
-                          predicted, value_error, eta_div, measured_rate(H, eta_div, steps),
+                          predicted, value_error, eta_div, measured_rate(H, eta_div, steps, U=U),
                           growth)
 
 

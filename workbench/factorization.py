@@ -60,18 +60,28 @@ def eckart_young(A: np.ndarray, rank: int) -> float:
     """Σ_{i>r} σᵢ²: the smallest ‖A − B‖²_F over matrices B of rank ≤ r."""
     A = _matrix(A)
     _check_rank(A, rank)
-    s = np.linalg.svd(A, compute_uv=False)
+    return _tail_energy(np.linalg.svd(A, compute_uv=False), rank)
+
+
+def _tail_energy(s: np.ndarray, rank: int) -> float:
+    """Σ_{i>r} σᵢ² from the singular values σ (descending)."""
     return float(np.sum(s[rank:] ** 2))
 
 
 def loss(A: np.ndarray, U: np.ndarray, V: np.ndarray) -> float:
-    R = A - U @ V
-    return float(np.sum(R * R))
+    return _loss(A - U @ V)
 
 
 def gradients(A: np.ndarray, U: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(∇_U, ∇_V) = (−2RVᵀ, −2UᵀR), R = A − UV."""
-    R = A - U @ V
+    return _gradients(A - U @ V, U, V)
+
+
+def _loss(R: np.ndarray) -> float:
+    return float(np.sum(R * R))
+
+
+def _gradients(R: np.ndarray, U: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return -2 * R @ V.T, -2 * U.T @ R
 
 
@@ -132,18 +142,19 @@ def factorize(A: np.ndarray, rank: int, epochs: int = 1000, lr: float = 0.01,
     U, V = rng.random((m, rank)), rng.random((rank, n))
     losses = []
     for epoch in range(int(epochs)):
-        losses.append(loss(A, U, V))
+        R = A - U @ V  # one residual for the loss and both gradients
+        losses.append(_loss(R))
         if not np.isfinite(losses[-1]) or losses[-1] > 1e100:
             raise InputError(f"factorization diverged at epoch {epoch} (loss "
                              f"{losses[-1]:.3g}); lower the learning rate {lr:g}")
-        gU, gV = gradients(A, U, V)
+        gU, gV = _gradients(R, U, V)
         U, V = U - lr * gU, V - lr * gV
     losses.append(loss(A, U, V))
     if not np.isfinite(losses[-1]):
         raise InputError(f"factorization diverged in the last epoch; lower the learning rate "
                          f"{lr:g}")
     s = np.linalg.svd(A, compute_uv=False)
-    return Factorization(U, V, losses, float(np.sum(s[rank:] ** 2)), rank, lr, seed, s)
+    return Factorization(U, V, losses, _tail_energy(s, rank), rank, lr, seed, s)
 
 
 def _matrix(A) -> np.ndarray:

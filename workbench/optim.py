@@ -56,6 +56,9 @@ MAX_STEPS = 1_000_000
 
 State = dict[str, np.ndarray]
 
+#: The scalar hyperparameters of :class:`Hyper`, as exercises and the CLI name them.
+HYPER_KEYS = ("momentum", "beta1", "beta2", "eps")
+
 
 @dataclass(frozen=True)
 class Hyper:
@@ -219,7 +222,7 @@ class Optimizer:
                  schedule: Callable[[float, int], float] | None = None, **hyper: Any):
         if method not in RULES:
             raise InputError(f"unknown method {method!r} (choose from {', '.join(RULES)})")
-        self.method, self.rule = method, RULES[method]
+        self.rule = RULES[method]
         self.lr0 = check_lr(lr)
         self.schedule = schedule or constant
         self.hyper = Hyper(**hyper).check()
@@ -354,8 +357,6 @@ def start_point(obj: Objective, x0: Sequence[float]) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------ runs
-
-STATUSES = ("converged", "budget", "early_stopped", "diverged", "left_domain")
 
 
 @dataclass

@@ -23,17 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from .optim import Objective, Run
-from .plots import _pyplot, _save
+from .plots import _grid, _pyplot, _save
 
 COLORS = ("tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown")
-
-
-def _grid(obj: Objective, window, n: int):
-    (x0, x1), (y0, y1) = window
-    x, y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
-    with np.errstate(all="ignore"):
-        z = obj.values(x, y)
-    return x, y, z
 
 
 def _log_levels(z: np.ndarray, count: int = 35) -> tuple[np.ndarray, float]:
@@ -55,7 +47,7 @@ def contour_paths(obj: Objective, runs: Mapping[str, Run], paths: Sequence[Path 
     from matplotlib.colors import LogNorm
 
     window = window or obj.window([r.path for r in runs.values()])
-    x, y, z = _grid(obj, window, n)
+    x, y, z = _grid(obj.values, *window, n)
     levels, shift = _log_levels(z)
     fig, ax = plt.subplots(figsize=(7.5, 6.2))
     norm = LogNorm(vmin=levels[0], vmax=levels[-1])
@@ -88,7 +80,7 @@ def surface_path(obj: Objective, run: Run, paths: Sequence[Path | str], title: s
     plt = _pyplot()
 
     window = window or obj.window([run.path])
-    x, y, z = _grid(obj, window, n)
+    x, y, z = _grid(obj.values, *window, n)
     levels, shift = _log_levels(z)
     floor = levels[0]
 

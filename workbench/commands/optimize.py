@@ -15,9 +15,11 @@ from ..certify import certify
 from ..errors import InputError
 from ..optim import (
     DEFAULT_TOL,
+    HYPER_KEYS,
     RULES,
     TEST_FUNCTIONS,
     EarlyStopping,
+    Hyper,
     StepDecay,
     minimize,
     objective,
@@ -43,10 +45,11 @@ def register(sub) -> None:
     p.add_argument("--steps", type=int, default=1000, help="step budget (default 1000)")
     p.add_argument("--tol", type=float, default=DEFAULT_TOL,
                    help="stop when |f(w_{t+1}) - f(w_t)| < TOL (default 1e-7; 0 disables)")
-    p.add_argument("--momentum", type=float, default=0.9, help="μ for momentum/nesterov")
-    p.add_argument("--beta1", type=float, default=0.9, help="Adam β1 (default 0.9)")
-    p.add_argument("--beta2", type=float, default=0.999, help="Adam β2 (default 0.999)")
-    p.add_argument("--eps", type=float, default=1e-8, help="Adam ε (default 1e-8)")
+    p.add_argument("--momentum", type=float, default=Hyper.momentum,
+                   help="μ for momentum/nesterov")
+    p.add_argument("--beta1", type=float, default=Hyper.beta1, help="Adam β1 (default 0.9)")
+    p.add_argument("--beta2", type=float, default=Hyper.beta2, help="Adam β2 (default 0.999)")
+    p.add_argument("--eps", type=float, default=Hyper.eps, help="Adam ε (default 1e-8)")
     p.add_argument("--decay", type=float, metavar="GAMMA",
                    help="step decay: multiply the rate by GAMMA every --every steps")
     p.add_argument("--every", type=int, default=100, help="steps between decays (default 100)")
@@ -75,8 +78,7 @@ def _settings(args):
         raise InputError(f"--tol must be ≥ 0 (0 disables it), got {args.tol:g}")
     schedule = StepDecay(args.decay, args.every) if args.decay is not None else None
     stopper = EarlyStopping(args.patience, args.min_delta) if args.patience is not None else None
-    hyper = {"momentum": args.momentum, "beta1": args.beta1, "beta2": args.beta2,
-             "eps": args.eps}
+    hyper = {k: getattr(args, k) for k in HYPER_KEYS}
     return schedule, stopper, hyper
 
 

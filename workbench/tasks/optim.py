@@ -30,7 +30,8 @@ from ..certify import certify
 from ..errors import InputError, WorkbenchError
 from ..parse import parse, parse_number
 from ..printing import to_latex, to_text
-from .common import fmt, parse_at, verification_table
+from .common import claimed_value as _claimed
+from .common import expr_and_vars, fmt, parse_at, verification_table
 from .model import Boxed, Figure, Math, Outcome, Steps, Table, Text
 from .registry import Context, Exercise, task
 
@@ -51,10 +52,6 @@ def _number(ex: Exercise, name: str, default=None) -> sp.Expr:
         raise InputError(f"{ex.where(name)}: {exc}") from None
 
 
-def _claimed(ex: Exercise, key: str):
-    return ex.claimed.get(key) if isinstance(ex.claimed, dict) else None
-
-
 def _g(x: float) -> str:
     return f"{x:.6g}"
 
@@ -68,11 +65,7 @@ def _g(x: float) -> str:
 def step_table(ex: Exercise, ctx: Context) -> Outcome:
     """Gradient descent/ascent by hand in exact arithmetic; the effect of the learning rate."""
     out = Outcome()
-    try:
-        f = parse(ex.fields["expr"], ex.fields.get("wrt"))
-    except WorkbenchError as exc:
-        raise InputError(f"{ex.where('expr')}: {exc}") from None
-    names = list(ex.fields.get("wrt") or sorted(map(str, f.free_symbols)))
+    f, names = expr_and_vars(ex)
     if len(names) != 1:
         raise InputError(f"{ex.where('expr')}: step tables are for functions of one variable, "
                          f"got {', '.join(names) or 'none'}")
@@ -193,8 +186,8 @@ def optimize(ex: Exercise, ctx: Context) -> Outcome:
     out = Outcome()
     obj = optim.objective(ex.fields["func"])
     x0 = [float(v) for v in ex.fields["x0"]]
-    spec = {k: ex.fields[k] for k in ("method", "lr", "steps", "tol", "momentum", "beta1",
-                                      "beta2", "eps") if k in ex.fields}
+    spec = {k: ex.fields[k] for k in ("method", "lr", "steps", "tol", *optim.HYPER_KEYS)
+            if k in ex.fields}
     runs = {_label(spec): _run(obj, x0, spec, ex)}
     for i, other in enumerate(ex.fields.get("compare", [])):
         if not isinstance(other, dict):
@@ -225,7 +218,7 @@ def optimize(ex: Exercise, ctx: Context) -> Outcome:
         out.check("main run reaches a known minimizer (distance < 1e-6)", dist < 1e-6,
                   f"distance {dist:.2e}")
     if ex.fields.get("torch"):
-        _torch_check(out, obj, x0, main, spec)
+        _torch_check(out, obj, x0, main)
     _claim_final(ex, out, obj, runs)
     _optimize_figures(ex, ctx, out, obj, runs, main_label)
     return out
@@ -236,7 +229,7 @@ def _label(spec: dict) -> str:
 
 
 def _run(obj, x0, spec: dict, ex: Exercise) -> optim.Run:
-    hyper = {k: spec[k] for k in ("momentum", "beta1", "beta2", "eps") if k in spec}
+    hyper = {k: spec[k] for k in optim.HYPER_KEYS if k in spec}
     try:
         return optim.minimize(obj, x0, spec.get("method", "gd"), spec.get("lr", 0.01),
                               spec.get("steps", 1000), spec.get("tol", optim.DEFAULT_TOL),
@@ -250,16 +243,14 @@ def _run(obj, x0, spec: dict, ex: Exercise) -> optim.Run:
 TORCH_TOL = 1e-10
 
 
-def _torch_check(out, obj, x0, run, spec):
+def _torch_check(out, obj, x0, run):
     try:
-        ref = optim.torch_path(obj, x0, run.method, run.lr, run.steps,
-                               **{k: spec[k] for k in ("momentum", "beta1", "beta2", "eps")
-                                  if k in spec})
+        ref = optim.torch_path(obj, x0, run.method, run.lr, run.steps, **run.hyper)
     except InputError as exc:
         out.add(Text(f"PyTorch reference not run: {exc}"))
         return
     gap = float(np.max(np.abs(ref - run.path)))
-    name = "torch.optim.Adam" if run.method == "adam" else "torch.optim.SGD"
+    name = f"torch.optim.{optim._TORCH[run.method][0]}"
     out.check(f"step for step equal to {name} (float64, autograd) over {run.steps} steps",
               gap < TORCH_TOL, f"max |w - w_torch| = {gap:.1e} (tolerance {TORCH_TOL:g})")
 
@@ -338,17 +329,16 @@ def _rate_numbers(ex, ctx, out, eigs):
     rows = [["κ", to_latex(kappa), _g(float(kappa))], ["η*", to_latex(eta_opt), _g(float(eta_opt))],
             ["R*", to_latex(rate_opt), _g(float(rate_opt))],
             ["2/λmax", to_latex(cv.tidy(2 / hi)), _g(float(2 / hi))]]
-    H = np.diag([float(v) for v in vals])
-    Q, _ = np.linalg.qr(np.random.default_rng(0).standard_normal((len(vals), len(vals))))
-    H = Q @ H @ Q.T
-    measured = cv.measured_rate(H, float(eta_opt), 20)
+    H = cv.rotated_diag(vals)
+    U = np.linalg.eigh(H)[1]
+    measured = cv.measured_rate(H, float(eta_opt), 20, U=U)
     out.check("measured contraction at η* equals R*", abs(measured - float(rate_opt)) < 1e-9,
               f"measured {measured:.15f}, predicted {float(rate_opt):.15f}")
     if "eta" in ex.fields:
         eta = _number(ex, "eta")
         r = cv.tidy(cv.rate(eta, vals))
         rows.append([f"rate({to_text(eta)})", to_latex(r), _g(float(r))])
-        m = cv.measured_rate(H, float(eta), 20)
+        m = cv.measured_rate(H, float(eta), 20, U=U)
         out.check(f"measured contraction at η = {to_text(eta)} equals rate(η)",
                   abs(m - float(r)) < 1e-9, f"measured {m:.15f}")
     out.add(Table(["quantity", "exact", "decimal"], rows,
@@ -356,7 +346,7 @@ def _rate_numbers(ex, ctx, out, eigs):
     paths = _figure(ctx, ex, "rate")
     if paths:
         grid = np.linspace(0.02, 1.2 * 2 / float(hi), 40)
-        meas = np.array([cv.measured_rate(H, e, 20) for e in grid])
+        meas = np.array([cv.measured_rate(H, e, 20, U=U) for e in grid])
         optim_plots.rate_curve([float(v) for v in vals], paths, (grid, np.minimum(meas, 1.3)))
         out.add(Figure(paths[0], "rate(η) and its two branches; dots: contraction measured on "
                                  "GD runs; green: η*; red: 2/λmax, beyond which GD diverges."))
@@ -485,6 +475,12 @@ def preconditioned(ex: Exercise, ctx: Context) -> Outcome:
     return out
 
 
+def _random_preconditioner(rng, n: int) -> np.ndarray:
+    """A = MMᵀ/n + 0.2·I with M an n × n Gaussian from ``rng``: SPD, λmin ≥ 0.2."""
+    M = rng.standard_normal((n, n))
+    return M @ M.T / n + 0.2 * np.eye(n)
+
+
 def _logistic_problem(rng):
     # overlapping classes, so the loss has a minimizer (separable data would push ‖w‖ → ∞)
     X, y = models.make_classification(80, 3, 2, separation=1.0, seed=int(rng.integers(1 << 30)))
@@ -506,11 +502,9 @@ def _step_bound(ex, ctx, out, H, w0, rng):
                  "‖∇f‖², so f decreases monotonically when 0 < η ≤ 2λmin(A)/(βλmax(AᵀA)). "
                  "Examples with a random SPD preconditioner A:"))
     rows, curves = [], {}
-    M = rng.standard_normal((len(H), len(H)))
-    A = M @ M.T / len(H) + 0.2 * np.eye(len(H))
+    A = _random_preconditioner(rng, len(H))
     f_log, g_log, beta_log, n_log = _logistic_problem(rng)
-    B = rng.standard_normal((n_log, n_log))
-    A_log = B @ B.T / n_log + 0.2 * np.eye(n_log)
+    A_log = _random_preconditioner(rng, n_log)
     problems = [
         ("quadratic wᵀHw/2", lambda w: 0.5 * w @ H @ w, lambda w: H @ w,
          float(np.linalg.eigvalsh(H)[-1]), A, w0),
@@ -550,20 +544,20 @@ def _step_bound(ex, ctx, out, H, w0, rng):
 def _flow(ex, ctx, out, H, w0, rng):
     out.add(Text("Q2.2: gradient flow dw/dt = −A∇f, integrated with classical RK4. On the "
                  "quadratic the exact solution is w(t) = exp(−tAH)w(0)."))
-    d = len(H)
-    M = rng.standard_normal((d, d))
-    A = M @ M.T / d + 0.2 * np.eye(d)
-    lam_max = float(np.max(np.real(np.linalg.eigvals(A @ H))))
-    t_end = 5.0 / float(np.min(np.real(np.linalg.eigvals(A @ H))))
+    A = _random_preconditioner(rng, len(H))
+    lam = np.real(np.linalg.eigvals(A @ H))
+    lam_max = float(np.max(lam))
+    t_end = 5.0 / float(np.min(lam))
+
+    def rk4_error(steps):
+        """RK4 path with ``steps`` steps and its max error against exp(−tAH)w(0), relative."""
+        times, ys = cv.gradient_flow(lambda w: H @ w, A, w0, t_end, steps)
+        exact = cv.flow_exact_quadratic(H, A, w0, times)
+        return ys, float(np.max(np.linalg.norm(ys - exact, axis=1)) / np.linalg.norm(w0))
+
     n = int(np.ceil(t_end * lam_max / 0.1))  # hλmax = 0.1: RK4's error ~ (hλ)⁴ ≈ 1e-4·t
-    times, ys = cv.gradient_flow(lambda w: H @ w, A, w0, t_end, n)
-    exact = cv.flow_exact_quadratic(H, A, w0, times)
-    err = float(np.max(np.linalg.norm(ys - exact, axis=1)) / np.linalg.norm(w0))
-    _, ys2 = cv.gradient_flow(lambda w: H @ w, A, w0, t_end, 2 * n)
-    err2 = float(np.max(np.linalg.norm(ys2 - cv.flow_exact_quadratic(H, A, w0,
-                                                                        np.linspace(0, t_end,
-                                                                                    2 * n + 1)),
-                                       axis=1)) / np.linalg.norm(w0))
+    ys, err = rk4_error(n)
+    _, err2 = rk4_error(2 * n)
     order = math.log2(err / err2) if err2 > 0 else float("inf")
     out.check("RK4 follows the exact flow (max rel. error < 1e-6)", err < 1e-6,
               f"{err:.1e} with {n} steps of h = {t_end / n:.3g}")
@@ -573,8 +567,7 @@ def _flow(ex, ctx, out, H, w0, rng):
     out.check("f decreases along the flow", bool(np.all(np.diff(fvals) <= 1e-15)),
               f"f: {fvals[0]:.3g} → {fvals[-1]:.3g}")
     f_log, g_log, _, n_log = _logistic_problem(rng)
-    B = rng.standard_normal((n_log, n_log))
-    A_log = B @ B.T / n_log + 0.2 * np.eye(n_log)
+    A_log = _random_preconditioner(rng, n_log)
     t2, ys_log = cv.gradient_flow(g_log, A_log, np.zeros(n_log), 500.0, 5000)
     f_path = np.array([f_log(w) for w in ys_log])
     gnorm = np.array([np.linalg.norm(g_log(w)) for w in ys_log])
