@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..calculus import gradient, hessian
-from ..certify import certify, point_status
+from ..certify import certify
 from ..errors import DomainError
 from .common import add_expr_args, emit, number, read_function, read_point, text
 
@@ -33,11 +33,12 @@ def run(args) -> int:
     data: dict = {"variables": names, "expression": text(f), "gradient": [text(e) for e in g]}
     if H is not None:
         data["hessian"] = [[text(e) for e in row] for row in H.tolist()]
-    points = []
+    points = [] if point is None else [point]
+    cert = certify(f, names, points, n_random=max(args.random, 1), with_hessian=H is not None,
+                   grad=g, hess=H)
     if point is not None:
-        status = point_status(f, names, [point[n] for n in names])
-        where = ", ".join(f"{k}={text(v)}" for k, v in point.items())
-        if status == "undefined":
+        if cert.verdict == "undefined":  # with a point given, only that point is undefined
+            where = ", ".join(f"{k}={text(v)}" for k, v in point.items())
             raise DomainError(f"the point {where} is outside the domain of f "
                               f"(f is not real and finite there)")
         subs = {s: point[str(s)] for s in f.free_symbols}
@@ -49,8 +50,6 @@ def run(args) -> int:
         if H is not None:
             hv = [_at(row, subs) for row in H.tolist()]
             data["hessian_value"] = [[number(v) for v in row] for row in hv]
-        points = [point]
-    cert = certify(f, names, points, n_random=max(args.random, 1), with_hessian=H is not None)
     data["certificate"] = {"verdict": cert.verdict, "max_rel_error": cert.max_rel_error,
                            "points_checked": cert.points_checked, "note": cert.note}
     emit(args, data, _readable(data))

@@ -66,7 +66,7 @@ def derive(ex: Exercise, ctx: Context) -> Outcome:
         out.add(Text("Hessian:"), Math(r"\nabla^2 f = " + to_latex(H)))
     point = parse_at(ex, ex.fields["at"]) if "at" in ex.fields else None
     cert = certify(f, names, [point] if point else (), n_random=100, with_hessian=H is not None,
-                   grad=grad)
+                   grad=grad, hess=H)
     out.check("symbolic derivative certified", cert.ok,
               f"{cert.verdict}; max errors " +
               ", ".join(f"{k} {v:.1e}" for k, v in cert.max_rel_error.items()))
@@ -80,11 +80,11 @@ def derive(ex: Exercise, ctx: Context) -> Outcome:
         at = ",\\ ".join(f"{to_latex(sp.Symbol(k))} = {to_latex(v)}" for k, v in point.items())
         out.add(Boxed("At the given point",
                       rf"{at}:\quad f = {to_latex(fv)},\quad \nabla f = {to_latex(sp.Matrix(gv))}"))
-    _claims(ex, out, f, names, grad, H)
+    _claims(ex, out, f, names, H)
     return out
 
 
-def _claims(ex, out, f, names, grad, H):
+def _claims(ex, out, f, names, H):
     claimed = claim_text(ex, "gradient", names)
     if claimed is not None:
         res = check_claim(f, claimed, names)
@@ -107,7 +107,8 @@ def critical(ex: Exercise, ctx: Context) -> Outcome:
     out = Outcome()
     f, names = expr_and_vars(ex)
     out.add(Math(f"f({', '.join(map(to_latex, map(sp.Symbol, names)))}) = {to_latex(f)}"))
-    out.add(Text("Set the gradient to zero:"), _grad_steps(names, calculus.gradient(f, names)))
+    grad, hess = calculus.gradient(f, names), calculus.hessian(f, names)
+    out.add(Text("Set the gradient to zero:"), _grad_steps(names, grad))
     found = calculus.critical_points(f, names)
     rows = []
     for p in found.points:
@@ -121,15 +122,15 @@ def critical(ex: Exercise, ctx: Context) -> Outcome:
             Table(["point", "kind", "f", "Hessian eigenvalues"], rows, "", (0,)))
     out.check("critical point list complete", found.complete or not ex.fields.get("global_min"),
               found.note)
-    cert = certify(f, names, [p.point for p in found.points if p.exact], n_random=100)
+    cert = certify(f, names, [p.point for p in found.points if p.exact], n_random=100,
+                   grad=grad, hess=hess)
     out.check("gradient and Hessian certified at the critical points and 100 random points",
               cert.ok, cert.verdict)
     out.add(verification_table(cert))
     minima = [p for p in found.points if p.kind == "minimum"]
     if minima and cert.ok:
         best = min(minima, key=lambda p: p.value_float)
-        H = calculus.hessian(f, names).subs(
-            {sp.Symbol(k, real=True): v for k, v in best.point.items()})
+        H = hess.subs({sp.Symbol(k, real=True): v for k, v in best.point.items()})
         eig = best.eigenvalues
         kappa = max(eig) / min(eig)
         at = ", ".join(to_latex(v) for v in best.point.values())
