@@ -13,7 +13,7 @@ from workbench.sheets.build import build
 from workbench.sheets.latex import escape
 from workbench.tasks import loader
 
-ROOT = Path(__file__).resolve().parents[1]
+from .conftest import ROOT
 
 
 def write(tmp_path, body: str) -> Path:
@@ -55,6 +55,9 @@ def test_bad_expression_in_file_is_located_and_nothing_written(tmp_path, cli):
     assert code == 1  # the file is valid TOML; the exercise fails its checks
     tex = (out / "ex.tex").read_text()
     assert "could not be completed" in tex and "FAILED" in tex
+    # located once, in the text and in the failed check
+    assert tex.count("ex.toml: exercise 'a': field 'expr': syntax error") == 2
+    assert "exercise 'a': ex.toml" not in tex
 
 
 def test_escaping_user_text():

@@ -29,7 +29,8 @@ def run(ex: Exercise, ctx: Context) -> Outcome:
     except WorkbenchError as exc:
         out = Outcome()
         out.add(Text(f"This exercise could not be completed: {exc}"))
-        out.check("task ran", False, f"{ex.where()}: {exc}")
+        where = ex.where()  # most task errors already name their exercise and field
+        out.check("task ran", False, str(exc) if str(exc).startswith(where) else f"{where}: {exc}")
         return out
 
 
