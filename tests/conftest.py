@@ -1,4 +1,4 @@
-"""Shared fixtures: the Beale function and a CLI runner."""
+"""Shared fixtures: the Beale function, a CLI runner, a private kernel cache."""
 
 from __future__ import annotations
 
@@ -6,11 +6,25 @@ import json
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from workbench.cli import main
 
 BEALE = "(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2"
+
+
+def beale_gradient_by_hand(x, y):
+    """∇ of Beale, differentiated by hand (independent of the code under test)."""
+    a, b, c = 1.5 - x + x * y, 2.25 - x + x * y**2, 2.625 - x + x * y**3
+    return np.stack([2 * a * (y - 1) + 2 * b * (y**2 - 1) + 2 * c * (y**3 - 1),
+                     2 * a * x + 2 * b * 2 * x * y + 2 * c * 3 * x * y**2])
+
+
+@pytest.fixture(autouse=True)
+def _kernel_cache(tmp_path_factory, monkeypatch):
+    """Fused kernels built by the tests go to one private cache folder, not the user's."""
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path_factory.getbasetemp() / "kernels"))
 
 
 @pytest.fixture

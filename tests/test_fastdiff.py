@@ -13,8 +13,8 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.problems import rosenbrock  # the B2 family
 from workbench import calculus, fastdiff
-from workbench.calculus import symbols
 from workbench.errors import InputError, ShapeError
 from workbench.parse import parse
 
@@ -34,12 +34,6 @@ CORPUS = [
     ("x*y*z + x**2*z**3 - 7*y", ["x", "y", "z"]),
     ("exp(-(x**2 + y**2)/2)", ["x", "y"]),
 ]
-
-
-def rosenbrock(n):
-    xs = symbols([f"x{i}" for i in range(1, n + 1)])
-    return sp.Add(*[100 * (xs[i + 1] - xs[i] ** 2) ** 2 + (1 - xs[i]) ** 2
-                    for i in range(n - 1)]), xs
 
 
 @pytest.mark.parametrize("text,names", CORPUS)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,7 +28,6 @@ from workbench.matrix_printing import NUMPY_NAMES, OUTPUT_FUNCTIONS, to_latex, t
 from .conftest import course_exercise_tables, course_exercises
 
 jax, jnp = jaxutil.jax(), jaxutil.jnp()
-ROOT = Path(__file__).resolve().parents[1]
 # The certificate without its JAX part (one XLA compilation per problem); JAX is the
 # reference of the cookbook and exercise tests below, through functions written here.
 FAST = {"numeric_sizes": (3, 20), "autodiff_sizes": ()}

@@ -140,8 +140,16 @@ def test_divergence_is_reported_not_returned():
 
 
 def test_leaving_the_domain_is_reported():
+    # x = 1 − 2·(1/2) = 0 exactly: f is defined there, ∇f = 1/(2√x) is not
+    run = minimize(objective("sqrt(x)"), [1.0], "gd", lr=2.0, steps=10, tol=0)
+    assert run.status == "left_domain" and run.diverged
+    assert "x=0" in run.message
+
+
+def test_a_step_beyond_the_domain_is_reported_as_divergence():
+    # x = 1 − 10·(1/2) = −4: f itself is NaN there
     run = minimize(objective("sqrt(x)"), [1.0], "gd", lr=10.0, steps=10, tol=0)
-    assert run.status in ("left_domain", "diverged")
+    assert run.status == "diverged" and "x=-4" in run.message
 
 
 @pytest.mark.parametrize("kwargs, error, words", [

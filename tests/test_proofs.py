@@ -30,9 +30,8 @@ from workbench.sheets.latex import escape
 from workbench.tasks import runner
 from workbench.tasks.registry import Context
 
-from .conftest import course_exercise_tables, course_exercises
+from .conftest import ROOT, course_exercise_tables, course_exercises
 
-ROOT = Path(__file__).resolve().parent.parent
 PROOFS = ROOT / "proofs"
 Q1 = PROOFS / "hw1-q1-beta-smooth-lemma.toml"
 Q22 = PROOFS / "hw1-q2-2-gradient-flow.toml"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-DOCUMENTS = ["hw1", "slides", "notes", "lab"]
+from .conftest import DOCUMENTS, ROOT
 
 
 def test_one_exercise_file_per_document():
