@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -76,6 +77,24 @@ def test_beale_sheet(tmp_path):
             assert (tmp_path / "beale-figures" / f"beale-minimum-{name}{suffix}").stat().st_size \
                 > 10_000
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp left
+
+
+@pytest.mark.parametrize("pdf", [False, pytest.param(True, marks=pytest.mark.skipif(
+    not shutil.which("pdflatex"), reason="TeX is not installed"))])
+def test_relative_output_folder_figures_point_next_to_the_tex(tmp_path, monkeypatch, cli, pdf):
+    """The README's form, ``-o build`` typed relative to the working folder."""
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = cli("sheet", str(ROOT / "exercises" / "beale.toml"), "-o", "rel",
+                       "--no-progress", *(["--pdf"] if pdf else []))
+    assert code == 0, out
+    tex = (tmp_path / "rel" / "beale.tex").read_text()
+    figures = re.findall(r"\\includegraphics(?:\[[^]]*\])?\{([^}]*)\}", tex)
+    assert figures
+    for name in figures:  # relative to the .tex, and there
+        assert not Path(name).is_absolute() and not name.startswith(".")
+        assert list((tmp_path / "rel").glob(name + "*")), name
+    assert not [p for p in (tmp_path / "rel").iterdir() if p.name.startswith(".")]
+    assert (tmp_path / "rel" / "beale.pdf").exists() == pdf
 
 
 @pytest.mark.skipif(not shutil.which("pdflatex"), reason="TeX is not installed")

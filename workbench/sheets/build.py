@@ -140,8 +140,10 @@ def build_many(paths, outdir: str | Path = "build", pdf: bool = False,
         raise InputError(f"cannot create output folder {outdir}: {exc}") from None
     progress = sys.stderr.isatty() if progress is None else progress
     with ExitStack() as stack:
+        # absolute, so that figure paths made by the workers can be taken relative to
+        # the temporary folder whatever the form of the user's output folder
         tmps = [Path(stack.enter_context(tempfile.TemporaryDirectory(
-            prefix=f".{s.path.stem}-", dir=outdir))) for s in sheets]
+            prefix=f".{s.path.stem}-", dir=outdir.absolute()))) for s in sheets]
         work = [(ex, Context(figure_dir=tmp / f"{s.path.stem}-figures"))
                 for s, tmp in zip(sheets, tmps, strict=True) for ex in s.exercises]
         with _progress(len(work), "solving and checking", progress) as advance:
@@ -162,6 +164,8 @@ def _write(sheet, outcomes: dict[str, Outcome], tmp: Path, outdir: Path, pdf: bo
         for b in out.blocks:
             if isinstance(b, Figure) and b.path.is_absolute():
                 b.path = b.path.relative_to(tmp)
+            elif isinstance(b, Figure):
+                raise WorkbenchError(f"figure path {b.path} is not inside the build folder")
     tex = tmp / f"{stem}.tex"
     tex.write_text(render(sheet, outcomes), encoding="utf-8")
     made_pdf = compile_pdf(tex) if pdf else None
