@@ -3,7 +3,7 @@
 For each function of :mod:`benchmarks.problems` the exact gradient (and
 Hessian) is derived once, then evaluated at N points by:
 
-* every CPU compile backend of :func:`workbench.compile.compile` (``auto``, the
+* every CPU compile backend of :func:`workbench.backends.compile.compile` (``auto``, the
   default, ``fused``, ``numpy``, ``jax``; ``mpmath`` on a few hundred points,
   reported per point);
 * ``jax.jit(jax.vmap(jax.grad(f)))`` (``jax.hessian`` for Hessians) with one
@@ -30,10 +30,11 @@ from collections.abc import Callable
 import numpy as np
 import sympy as sp
 
-from workbench import fastdiff, fused
-from workbench.compile import compile
-from workbench.jaxutil import jax as _jax
-from workbench.jaxutil import jnp as _jnp
+from workbench.backends import fused
+from workbench.backends.compile import compile
+from workbench.backends.jaxutil import jax as _jax
+from workbench.backends.jaxutil import jnp as _jnp
+from workbench.symbolic import fastdiff
 
 from .problems import Problem, b1_problems, torch_namespace
 from .runner import Section, Target, measure, once

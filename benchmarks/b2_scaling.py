@@ -3,14 +3,14 @@
 f(x) = Σᵢ 100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)², n = 10, 50, 100, 200.  Measured, each
 with SymPy's cache cleared first so no step reuses another's work:
 
-* **derive** - :func:`workbench.fastdiff.derivatives` (sparsity-aware, SymEngine
+* **derive** - :func:`workbench.symbolic.fastdiff.derivatives` (sparsity-aware, SymEngine
   when installed) for ∇f and H;
-* **compile** - :func:`workbench.compile.compile` of ∇f and of H with the
+* **compile** - :func:`workbench.backends.compile.compile` of ∇f and of H with the
   default backend, ready to call (NumPy code; the fused kernel is built on the
   first large batch and timed separately, from an empty kernel cache);
 * **peak MiB** - the largest Python heap (``tracemalloc``) during derive + compile,
   measured in a separate pass since tracing slows Python down;
-* **SymPy path** - :func:`workbench.calculus.gradient` + ``hessian``, and
+* **SymPy path** - :func:`workbench.symbolic.calculus.gradient` + ``hessian``, and
   ``sympy.hessian`` itself (up to :data:`SYMPY_HESSIAN_MAX_N`, beyond which it
   takes minutes);
 * **identical** - the fast results are the same SymPy expressions (``==``,
@@ -29,8 +29,8 @@ import numpy as np
 import sympy as sp
 from sympy.core.cache import clear_cache
 
-from workbench import calculus, fastdiff
-from workbench.compile import compile
+from workbench.backends.compile import compile
+from workbench.symbolic import calculus, fastdiff
 
 from .problems import rosenbrock
 from .runner import Section, Target, mixed_error, once

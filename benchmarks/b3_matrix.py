@@ -1,6 +1,6 @@
 """B3: certified matrix-calculus closed forms against JAX autodiff, n = 100 … 2000.
 
-Three derivatives, each derived and certified by :func:`workbench.matrix_calculus.solve`
+Three derivatives, each derived and certified by :func:`workbench.certification.matrix.solve`
 once, then evaluated at a fixed random instance of size n:
 
 * ``grad log det X``  - closed form X⁻ᵀ against ``jax.grad`` of log(det X) (the
@@ -30,9 +30,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench import jaxutil
-from workbench.matrix_calculus import solve
-from workbench.matrix_certify import ArrayAlgebra, evaluate
+from workbench.backends import jaxutil
+from workbench.certification.matrix import ArrayAlgebra, evaluate, solve
 
 from .runner import measure, mixed_error
 

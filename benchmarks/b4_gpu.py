@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench import fastdiff
-from workbench.compile import compile
-from workbench.jaxutil import jax as _jax
-from workbench.jaxutil import jnp as _jnp
+from workbench.backends.compile import compile
+from workbench.backends.jaxutil import jax as _jax
+from workbench.backends.jaxutil import jnp as _jnp
+from workbench.symbolic import fastdiff
 
 from .b1_batched import _jax_reference
 from .problems import b1_problems

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from workbench.calculus import symbols
-from workbench.functions import softplus
-from workbench.parse import parse
+from workbench.core.functions import softplus
+from workbench.core.parse import parse
+from workbench.symbolic.calculus import symbols
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ def _memory_gib() -> float | None:
 
 def machine() -> dict[str, Any]:
     """What the numbers were measured on."""
-    from workbench.fused import _cores, compiler
+    from workbench.backends.fused import _cores, compiler
 
     cores = _cores()  # the cores this process may run on, as the fused kernels count them
     cc = compiler()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from workbench import calculus
-from workbench.parse import parse
+from workbench.core.parse import parse
+from workbench.symbolic import calculus
 
 from .conftest import BEALE
 

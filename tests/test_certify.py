@@ -7,10 +7,10 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench.calculus import gradient
-from workbench.certify import certify, point_status
-from workbench.claims import check_claim
-from workbench.parse import parse
+from workbench.certification.claims import check_claim
+from workbench.certification.scalar import certify, point_status
+from workbench.core.parse import parse
+from workbench.symbolic.calculus import gradient
 
 from .conftest import BEALE
 
@@ -69,7 +69,7 @@ def _expr():
 @given(_expr())
 def test_symbolic_equals_autodiff_on_random_compositions(text):
     """Random polynomials and compositions of exp/log/sin: SymPy's gradient = JAX's."""
-    from workbench import jaxutil
+    from workbench.backends import jaxutil
 
     f = parse(text, ["x", "y"])
     jax, jnp = jaxutil.jax(), jaxutil.jnp()

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from workbench.parse import parse
+from workbench.core.parse import parse
 
 from .conftest import BEALE
 

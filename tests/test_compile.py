@@ -14,13 +14,13 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench import fused
-from workbench.calculus import gradient, hessian, symbols
-from workbench.compile import AUTO_MIN_POINTS, available_backends, compile
-from workbench.errors import InputError
-from workbench.functions import sigmoid, softplus
-from workbench.jaxutil import jax, jnp
-from workbench.parse import parse
+from workbench.backends import fused
+from workbench.backends.compile import AUTO_MIN_POINTS, available_backends, compile
+from workbench.backends.jaxutil import jax, jnp
+from workbench.core.errors import InputError
+from workbench.core.functions import sigmoid, softplus
+from workbench.core.parse import parse
+from workbench.symbolic.calculus import gradient, hessian, symbols
 
 from .conftest import BEALE, beale_gradient_by_hand
 

@@ -7,9 +7,9 @@ import pytest
 import scipy.linalg
 import sympy as sp
 
-from workbench import convergence as cv
-from workbench.errors import InputError
-from workbench.optim import objective
+from workbench.core.errors import InputError
+from workbench.optim import convergence as cv
+from workbench.optim.optimizers import objective
 
 R = sp.Rational
 a, b, eta = cv.LMIN, cv.LMAX, cv.ETA

@@ -29,5 +29,5 @@ def test_latex_repr_and_hessian():
     assert f._repr_latex_() == r"$f(x, y) = y \sigma\left(x\right)$"
     H = f.hessian()
     x, y = sp.symbols("x y", real=True)
-    s = workbench.functions.sigmoid(x)
+    s = workbench.core.functions.sigmoid(x)
     assert sp.simplify(H[0, 1] - s * (1 - s)) == 0 and H[1, 1] == 0

@@ -1,7 +1,7 @@
 """Fast derivatives are the SymPy path's derivatives.
 
 The ``sympy`` engine must return structurally identical expressions (``==``)
-to :mod:`workbench.calculus`; the ``symengine`` engine must return equal ones
+to :mod:`workbench.symbolic.calculus`; the ``symengine`` engine must return equal ones
 (identical on the Rosenbrock family, the B2 benchmark; ``expand(a − b) == 0``
 on random polynomials; ``simplify(a − b) == 0`` on the course functions).
 """
@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.problems import rosenbrock  # the B2 family
-from workbench import calculus, fastdiff
-from workbench.errors import InputError, ShapeError
-from workbench.parse import parse
+from workbench.core.errors import InputError, ShapeError
+from workbench.core.parse import parse
+from workbench.symbolic import calculus, fastdiff
 
 from .conftest import BEALE
 

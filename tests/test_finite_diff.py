@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench import finite_diff as fd
-from workbench.errors import InputError
+from workbench.core.errors import InputError
+from workbench.numerics import finite_diff as fd
 
 EPS = float(np.finfo(np.float64).eps)
 

@@ -17,24 +17,15 @@ import sympy as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from workbench import jaxutil
-from workbench.errors import DomainError, InputError, ShapeError
-from workbench.graph import from_assignments, from_expr, from_function, from_text, ops
-from workbench.parse import parse
-from workbench.primitives import EXACT, Dual, DualAlgebra
-from workbench.trace import (
-    FLOAT,
-    backward_equations,
-    bar,
-    forward,
-    hvp,
-    jvp,
-    reverse,
-    vjp,
-)
-from workbench.trace_check import check, check_hvp, one_sided
-from workbench.trace_cost import costs, difference_errors, peak_live
-from workbench.trace_print import draw, latex_table, text_table, to_dict
+from workbench.autodiff.cost import costs, difference_errors, peak_live
+from workbench.autodiff.graph import from_assignments, from_expr, from_function, from_text, ops
+from workbench.autodiff.primitives import EXACT, Dual, DualAlgebra
+from workbench.autodiff.tables import draw, latex_table, text_table, to_dict
+from workbench.autodiff.trace import FLOAT, backward_equations, bar, forward, hvp, jvp, reverse, vjp
+from workbench.backends import jaxutil
+from workbench.certification.traces import check, check_hvp, one_sided
+from workbench.core.errors import DomainError, InputError, ShapeError
+from workbench.core.parse import parse
 
 Q4 = "exp(x1 + x2**3)*x3 + sqrt(x3*sin(pi/2*(x1 - x2)))"
 AT = {"x1": 2, "x2": 1, "x3": 1}
@@ -214,7 +205,7 @@ def test_logistic_backward_equations_match_the_notes():
     assert g.label(g.output) == "Loss"
     eqs = {x: rhs for x, rhs, _ in backward_equations(g)}
     w, x, t, lam, y, z, R = sp.symbols("w x t lam y z R", real=True)
-    from workbench.functions import sigmoid
+    from workbench.core.functions import sigmoid
 
     sig_prime = sigmoid(z) * (1 - sigmoid(z))  # sigma' through the workbench's sigmoid
     expected = {  # the notes' backward pass, typed in by hand

@@ -17,13 +17,19 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench import jaxutil
-from workbench.errors import InputError, ParseError, ShapeError
-from workbench.matrix_calculus import derive, solve
-from workbench.matrix_certify import ArrayAlgebra, certify_derivation, check_claim, evaluate
-from workbench.matrix_expr import depends_on
-from workbench.matrix_parse import parse_matrix
-from workbench.matrix_printing import NUMPY_NAMES, OUTPUT_FUNCTIONS, to_latex, to_numpy
+from workbench.backends import jaxutil
+from workbench.certification.matrix import (
+    ArrayAlgebra,
+    certify_derivation,
+    check_claim,
+    evaluate,
+    solve,
+)
+from workbench.core.errors import InputError, ParseError, ShapeError
+from workbench.matrix_calculus.derive import derive
+from workbench.matrix_calculus.expr import depends_on
+from workbench.matrix_calculus.parse import parse_matrix
+from workbench.matrix_calculus.printing import NUMPY_NAMES, OUTPUT_FUNCTIONS, to_latex, to_numpy
 
 from .conftest import course_exercise_tables, course_exercises
 
@@ -162,7 +168,7 @@ def test_exact_gradient_of_quadratic_form_matches_explicit_sympy():
     f = (x.T * A * x)[0, 0]
     truth = sp.Matrix([sp.diff(f, xi) for xi in x])
     d = derive(parse_matrix("x.T @ A @ x"), "x", hessian=True)
-    from workbench.matrix_certify import ExactAlgebra
+    from workbench.certification.matrix import ExactAlgebra
 
     got = evaluate(d.gradient, ExactAlgebra({"A": A, "x": x}, {"n": 3}))
     assert sp.expand(got - truth) == sp.zeros(3, 1)

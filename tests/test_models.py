@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workbench import factorization as fz
-from workbench import jaxutil, models
-from workbench.errors import InputError, ShapeError
-from workbench.optim import EarlyStopping, StepDecay
+from workbench.backends import jaxutil
+from workbench.core.errors import InputError, ShapeError
+from workbench.optim import factorization as fz
+from workbench.optim import models
+from workbench.optim.optimizers import EarlyStopping, StepDecay
 
 
 @pytest.fixture(scope="module")

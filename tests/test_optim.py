@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workbench import cli
-from workbench.errors import DomainError, InputError
-from workbench.optim import (
+from workbench.core.errors import DomainError, InputError
+from workbench.optim.optimizers import (
     TEST_FUNCTIONS,
     EarlyStopping,
     Optimizer,

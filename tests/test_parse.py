@@ -10,10 +10,10 @@ import sympy as sp
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from workbench.errors import ParseError
-from workbench.functions import sigmoid, softplus
-from workbench.parse import parse, parse_assignments
-from workbench.printing import to_text
+from workbench.core.errors import ParseError
+from workbench.core.functions import sigmoid, softplus
+from workbench.core.parse import parse, parse_assignments
+from workbench.core.printing import to_text
 
 x, y = sp.symbols("x y", real=True)
 

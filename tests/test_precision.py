@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from workbench import precision as P
-from workbench.errors import DomainError, InputError
-from workbench.parse import parse
+from workbench.core.errors import DomainError, InputError
+from workbench.core.parse import parse
+from workbench.numerics import precision as P
 from workbench.tasks import runner
 from workbench.tasks.registry import Context
 

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
-from workbench.errors import InputError
+from workbench.core.errors import InputError
 from workbench.proof import check, load, parse, rules, verify, verify_all
 from workbench.proof.instances import KINDS, Draw
 from workbench.proof.language import free_names, read_math, to_tex

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.errors import InputError
+from workbench.core.errors import InputError
 from workbench.sheets.build import build
 from workbench.sheets.latex import escape
 from workbench.tasks import loader

@@ -7,7 +7,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench import fused, vecmath
+from workbench.backends import fused, vecmath
 
 X = sp.Symbol("x", real=True)
 FUNCTIONS = {"exp": (sp.exp, mpmath.exp, np.exp), "sin": (sp.sin, mpmath.sin, np.sin),

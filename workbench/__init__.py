@@ -7,24 +7,33 @@
 >>> f.certify().verdict
 'certified'
 
-Layers, each depending only on those above it:
+Layers, top to bottom; a module imports only from layers below its own (the
+contract in ``pyproject.toml``, checked by import-linter in the test suite):
 
-* ``parse``, ``printing``, ``functions`` - safe input and faithful output;
-* ``calculus``, ``roots``, ``finite_diff``, ``compile``, ``certify``, ``claims`` - the engines;
-* ``explore`` - the REPL/notebook facade (:func:`function`);
-* ``tasks``, ``sheets``, ``cli`` - exercises, solution sheets and the command line.
+* ``cli``, ``commands`` - the command line, one module per command;
+* ``sheets`` - LaTeX solution sheets from exercise files;
+* ``tasks`` - exercise tasks: each returns plain blocks that a sheet prints;
+* ``proof``, ``explore`` - machine-checked proofs; the REPL/notebook facade (:func:`function`);
+* ``optim`` - optimizers, convergence theory, classifiers, factorization;
+* ``certification`` - every result checked against independent references;
+* ``autodiff``, ``matrix_calculus`` - computation graphs and their sweeps; matrix calculus;
+* ``backends`` - compiled evaluation: NumPy, JAX, mpmath, CuPy, fused C kernels;
+* ``numerics`` - finite differences and precision studies;
+* ``symbolic`` - exact derivation with SymPy: derivatives, limits, critical points;
+* ``plots`` - the figure helpers every engine draws with;
+* ``core`` - errors, budgets, the function table, the safe parser, the printers.
 """
 
 __version__ = "0.1.0"
 
-from .calculus import critical_points, gradient, hessian, jacobian, limit, taylor  # noqa: E402
-from .certify import Certificate, certify  # noqa: E402
-from .claims import check_claim  # noqa: E402
-from .compile import compile  # noqa: E402
-from .errors import ParseError, WorkbenchError  # noqa: E402
-from .explore import Function, function  # noqa: E402
-from .parse import parse  # noqa: E402
-from .printing import to_latex, to_text  # noqa: E402
+from .backends.compile import compile
+from .certification.claims import check_claim
+from .certification.scalar import Certificate, certify
+from .core.errors import ParseError, WorkbenchError
+from .core.parse import parse
+from .core.printing import to_latex, to_text
+from .explore import Function, function
+from .symbolic.calculus import critical_points, gradient, hessian, jacobian, limit, taylor
 
 __all__ = [
     "Certificate", "Function", "ParseError", "WorkbenchError", "certify", "check_claim",

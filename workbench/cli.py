@@ -18,7 +18,7 @@ import importlib
 import os
 import sys
 
-from .errors import WorkbenchError
+from .core.errors import WorkbenchError
 
 #: Subcommand modules in the order ``--help`` lists them.
 COMMANDS = ["derive", "critical", "check", "sheet", "verify", "fd", "optimize", "rate", "trace",

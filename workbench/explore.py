@@ -17,11 +17,11 @@ from functools import cached_property
 
 import sympy as sp
 
-from . import calculus
-from .certify import Certificate, certify
-from .compile import Compiled, compile
-from .parse import parse, variables_of
-from .printing import to_latex, to_text
+from .backends.compile import Compiled, compile
+from .certification.scalar import Certificate, certify
+from .core.parse import parse, variables_of
+from .core.printing import to_latex, to_text
+from .symbolic import calculus
 
 
 class Function:

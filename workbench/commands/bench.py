@@ -19,7 +19,7 @@ import importlib
 import sys
 from pathlib import Path
 
-from ..errors import InputError
+from ..core.errors import InputError
 
 #: The benchmark sections, and their options below: defined here, where an installed
 #: workbench has them without a checkout, and imported by the ``benchmarks`` package.

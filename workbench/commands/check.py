@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..claims import check_claim
-from ..errors import InputError
+from ..certification.claims import check_claim
+from ..core.errors import InputError
 from .common import add_expr_args, emit, read_function
 
 

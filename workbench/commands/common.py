@@ -9,9 +9,9 @@ from collections.abc import Mapping
 
 import sympy as sp
 
-from ..errors import InputError
-from ..parse import parse, parse_assignments, variables_of
-from ..printing import to_text
+from ..core.errors import InputError
+from ..core.parse import parse, parse_assignments, variables_of
+from ..core.printing import to_text
 
 
 def add_expr_args(p: argparse.ArgumentParser, at: bool = True) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..calculus import critical_points
+from ..symbolic.calculus import critical_points
 from .common import add_expr_args, emit, number, read_function, text
 
 

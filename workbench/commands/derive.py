@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..calculus import gradient, hessian
-from ..certify import certify
-from ..errors import DomainError
+from ..certification.scalar import certify
+from ..core.errors import DomainError
+from ..symbolic.calculus import gradient, hessian
 from .common import add_expr_args, emit, number, read_function, read_point, text
 
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import finite_diff as fd
-from .. import precision
-from ..errors import InputError
-from ..parse import parse, parse_assignments, variables_of
+from ..core.errors import InputError
+from ..core.parse import parse, parse_assignments, variables_of
+from ..numerics import finite_diff as fd
+from ..numerics import precision
 from .common import emit, number
 
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")

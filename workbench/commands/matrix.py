@@ -15,10 +15,10 @@ are null, the failure is in ``certificate``, the exit code is 1.
 
 from __future__ import annotations
 
-from ..matrix_calculus import Unsupported, derive
-from ..matrix_certify import certify_derivation
-from ..matrix_parse import parse_matrix
-from ..matrix_printing import to_latex, to_numpy
+from ..certification.matrix import certify_derivation
+from ..matrix_calculus.derive import Unsupported, derive
+from ..matrix_calculus.parse import parse_matrix
+from ..matrix_calculus.printing import to_latex, to_numpy
 from .common import emit
 
 LAYOUT = ("gradients have the variable's shape; Jacobians have one row per output "

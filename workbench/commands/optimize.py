@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 import sys
 
-from ..certify import certify
-from ..errors import InputError
-from ..optim import (
+from ..certification.scalar import certify
+from ..core.errors import InputError
+from ..core.parse import parse_number
+from ..optim.optimizers import (
     DEFAULT_TOL,
     HYPER_KEYS,
     RULES,
@@ -24,7 +25,6 @@ from ..optim import (
     minimize,
     objective,
 )
-from ..parse import parse_number
 from .common import emit, number, text
 
 METHODS = [m for m in RULES if m != "preconditioned"]
@@ -114,7 +114,7 @@ def run(args) -> int:
 def _plot(obj, result, target: str):
     from pathlib import Path
 
-    from .. import optim_plots
+    from ..optim import plots as optim_plots
 
     path = Path(target)
     if path.suffix.lower() not in (".png", ".pdf", ".svg"):

@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from .. import budget
-from ..convergence import (
+from ..core import budget
+from ..core.errors import InputError
+from ..core.parse import parse_number
+from ..optim.convergence import (
     measured_rate,
     optimal_rate,
     rate,
@@ -20,8 +22,6 @@ from ..convergence import (
     spd_eigenvalues,
     tidy,
 )
-from ..errors import InputError
-from ..parse import parse_number
 from .common import emit, number, text
 
 MAX_EIGS = 1000

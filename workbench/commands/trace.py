@@ -12,13 +12,13 @@ bad input.
 
 from __future__ import annotations
 
-from .. import trace_print
-from ..errors import InputError
-from ..graph import Graph, from_assignments, from_text
-from ..parse import parse_assignments
-from ..trace import EXACT, FLOAT, forward, hvp, reverse
-from ..trace_check import check, check_hvp, one_sided
-from ..trace_cost import costs
+from ..autodiff import tables
+from ..autodiff.cost import costs
+from ..autodiff.graph import Graph, from_assignments, from_text
+from ..autodiff.trace import EXACT, FLOAT, forward, hvp, reverse
+from ..certification.traces import check, check_hvp, one_sided
+from ..core.errors import InputError
+from ..core.parse import parse_assignments
 from .common import emit
 
 
@@ -76,7 +76,7 @@ def run(args) -> int:
     tr = (forward(graph, point, seed, algebra) if mode == "forward"
           else reverse(graph, point, algebra=algebra))
     checks = check(tr)
-    data = trace_print.to_dict(tr, checks)
+    data = tables.to_dict(tr, checks)
     extra = []
     if tr.flags and point is not None:
         data["one_sided"] = _diagnose(graph, point, tr, seed)
@@ -87,13 +87,13 @@ def run(args) -> int:
         h = hvp(graph, point, _direction(args.hvp), algebra)
         hc = check_hvp(graph, point, h)
         checks += hc
-        data["hvp"] = {"direction": {k: trace_print.exact(v) for k, v in h.direction.items()},
-                       "value": {k: trace_print.approx(v) for k, v in h.hvp.items()},
-                       "exact": {k: trace_print.exact(v) for k, v in h.hvp.items()},
+        data["hvp"] = {"direction": {k: tables.exact(v) for k, v in h.direction.items()},
+                       "value": {k: tables.approx(v) for k, v in h.hvp.items()},
+                       "exact": {k: tables.exact(v) for k, v in h.hvp.items()},
                        "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail}
                                   for c in hc]}
         extra.append("Hessian-vector product ∇²f·d = (" + ", ".join(
-            f"{k}: {trace_print.shown(v)}" for k, v in h.hvp.items()) + ")")
+            f"{k}: {tables.shown(v)}" for k, v in h.hvp.items()) + ")")
         data["verified"] = data["verified"] and all(c.passed for c in hc)
     if args.costs:
         c = costs(graph)
@@ -103,10 +103,10 @@ def run(args) -> int:
             f"  {m.method}: {m.operations} operations, {m.stored} stored values ({m.sweeps})"
             for m in c.methods]
     if args.figure:
-        data["figure"] = str(trace_print.draw(tr, args.figure))
+        data["figure"] = str(tables.draw(tr, args.figure))
     ok = data["verified"] and not tr.flags
     if args.latex:
-        print(trace_print.latex_table(tr), end="")
+        print(tables.latex_table(tr), end="")
     else:
         emit(args, data, _readable(graph, tr, checks, extra))
     return 0 if ok else 1
@@ -121,7 +121,7 @@ def _diagnose(graph, point, tr, seed) -> dict:
 
 
 def _readable(graph, tr, checks, extra) -> str:
-    lines = [trace_print.text_table(tr), "", trace_print.summary(tr)]
+    lines = [tables.text_table(tr), "", tables.summary(tr)]
     if tr.flags:
         lines.append("NOT AN ANSWER: the chain rule through the flagged node(s) is undefined.")
     lines += extra

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import proof
-from ..errors import InputError
+from ..core.errors import InputError
 from ..tasks import loader, runner
 from ..tasks.registry import Context
 from .common import emit

@@ -32,7 +32,7 @@ Public API
     the same in two stages (``parse`` takes TOML already read into a dict).
 ``verify_all(folder) -> list[ProofResult]``
     every ``*.toml`` in ``folder``, sorted by file name; proof ids must be
-    unique.  A malformed file raises :class:`~workbench.errors.InputError`
+    unique.  A malformed file raises :class:`~workbench.core.errors.InputError`
     naming the file, the proof, the step and the field.
 ``ProofResult``
     ``.file`` (str), ``.id`` (str), ``.passed`` (bool), ``.failures``

@@ -40,7 +40,7 @@ Layout (one proof per file)::
     # or: refuted_by = [ {lhs, rel, rhs, why}, ... ]   holds = False iff all verify
     # objects = { ... }                       extra objects for a counterexample
 
-Every error is an :class:`~workbench.errors.InputError` naming the file, the
+Every error is an :class:`~workbench.core.errors.InputError` naming the file, the
 proof, the step (or object, goal, claim) and the field.
 
 >>> proof = parse({"proof": {"id": "p", "title": "t", "source": "s", "statement": "x",
@@ -62,8 +62,8 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InputError
-from ..tomlfile import read_toml
+from ..core.errors import InputError
+from ..core.tomlfile import read_toml
 from .instances import KINDS, kind
 from .language import BINDERS, DISPLAY_RELATIONS, RELATIONS, free_names, read_math
 from .rules import RULES

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 
 import mpmath
 
-from ..errors import InputError
+from ..core.errors import InputError
 from .numeric import EvaluationError, is_matrix, shape
 
 

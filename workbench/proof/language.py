@@ -1,6 +1,6 @@
 """The language of proof steps: math text to a validated tree, its names, and LaTeX.
 
-A step's math is ordinary expression syntax, read by :func:`workbench.parse.read`
+A step's math is ordinary expression syntax, read by :func:`workbench.core.parse.read`
 (the safe parser's front end: Python's grammar, a whitelist of node types,
 nothing is ever evaluated), extended by the operators of analysis and linear
 algebra a proof about optimisation needs:
@@ -22,7 +22,7 @@ text                     meaning                       printed
 ``inv(M)``               inverse
 =======================  ============================  ===========================
 
-plus the scalar functions of :data:`workbench.parse.FUNCTIONS` and ``oo`` (∞,
+plus the scalar functions of :data:`workbench.core.parse.FUNCTIONS` and ``oo`` (∞,
 only as an integration bound).  The second argument of ``integral``, ``sum``
 and ``deriv`` is a *bound* variable: it is local to that operator.
 
@@ -40,9 +40,9 @@ from collections.abc import Callable
 
 import sympy as sp
 
-from ..errors import InputError, ParseError
-from ..parse import CONSTANTS as PARSER_CONSTANTS
-from ..parse import FUNCTIONS, read
+from ..core.errors import InputError, ParseError
+from ..core.parse import CONSTANTS as PARSER_CONSTANTS
+from ..core.parse import FUNCTIONS, read
 
 #: Operators beyond the scalar functions: name -> allowed argument counts.
 OPERATORS: dict[str, tuple[int, ...]] = {

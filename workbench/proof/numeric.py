@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
-from ..errors import WorkbenchError
+from ..core.errors import WorkbenchError
 
 #: Significant digits of every evaluation.
 DIGITS = 50

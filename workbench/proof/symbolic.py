@@ -31,9 +31,9 @@ from collections.abc import Mapping
 
 import sympy as sp
 
-from .. import budget
-from ..errors import ParseError
-from ..parse import CONSTANTS, FUNCTIONS, check_power
+from ..core import budget
+from ..core.errors import ParseError
+from ..core.parse import CONSTANTS, FUNCTIONS, check_power
 from .language import BINDERS
 from .numeric import literal_value
 

@@ -42,8 +42,8 @@ from pathlib import Path
 
 import mpmath
 
-from .. import budget
-from ..errors import BudgetExceeded, InputError
+from ..core import budget
+from ..core.errors import BudgetExceeded, InputError
 from . import files, rules
 from .files import Claim, ObjectSpec, Proof, Step
 from .instances import KINDS, Draw

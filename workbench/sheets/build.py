@@ -19,7 +19,7 @@ from pathlib import Path
 import jinja2
 
 from .. import __version__
-from ..errors import InputError, WorkbenchError
+from ..core.errors import InputError, WorkbenchError
 from ..tasks import loader, runner
 from ..tasks.model import Figure, Outcome
 from ..tasks.registry import Context

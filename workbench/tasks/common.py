@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..certify import Certificate
-from ..errors import InputError, WorkbenchError
-from ..parse import parse, parse_assignments, variables_of
+from ..certification.scalar import Certificate
+from ..core.errors import InputError, WorkbenchError
+from ..core.parse import parse, parse_assignments, variables_of
 from .model import Table
 from .registry import Exercise
 

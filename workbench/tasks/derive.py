@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .. import calculus, plots
-from ..certify import certify
-from ..claims import check_claim
-from ..compile import compile
-from ..errors import InputError, WorkbenchError
-from ..parse import parse, parse_number
-from ..printing import to_latex, to_text
+from ..backends.compile import compile
+from ..certification.claims import check_claim
+from ..certification.scalar import certify
+from ..core.errors import InputError, WorkbenchError
+from ..core.parse import parse, parse_number
+from ..core.printing import to_latex, to_text
+from ..plots import figures as plots
+from ..symbolic import calculus
 from .common import claim_text, expr_and_vars, field_expr, parse_at, verification_table
 from .model import Boxed, Figure, Math, Outcome, Steps, Table, Text
 from .registry import Context, Exercise, task

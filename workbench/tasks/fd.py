@@ -1,7 +1,7 @@
 """Tasks for numerical differentiation: precision studies, printed quotients, step rules, ε.
 
 * ``fd`` - every finite-difference method over a sweep of steps against the
-  50-digit truth (:func:`workbench.precision.study`): table, log-log figure,
+  50-digit truth (:func:`workbench.numerics.precision.study`): table, log-log figure,
   theory against measurement; at a kink, both one-sided derivatives.
 * ``fd_values`` - single quotients at given steps, printed as Python prints
   them, so numbers quoted by a source can be compared bit for bit.
@@ -24,12 +24,12 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .. import finite_diff as fd
-from .. import precision
-from ..calculus import symbols
-from ..errors import InputError, WorkbenchError
-from ..parse import parse, parse_number, variables_of
-from ..printing import to_latex, to_text
+from ..core.errors import InputError, WorkbenchError
+from ..core.parse import parse, parse_number, variables_of
+from ..core.printing import to_latex, to_text
+from ..numerics import finite_diff as fd
+from ..numerics import precision
+from ..symbolic.calculus import symbols
 from .common import claimed_value as _claimed
 from .common import field_expr, parse_at
 from .model import Boxed, Figure, Math, Outcome, Steps, Table, Text

@@ -22,8 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError
-from ..tomlfile import read_toml
+from ..core.errors import InputError
+from ..core.tomlfile import read_toml
 from .registry import Exercise, load_all
 
 COMMON = {"id", "title", "task", "statement", "claimed", "source"}

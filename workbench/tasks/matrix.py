@@ -31,10 +31,8 @@ from collections.abc import Callable
 import numpy as np
 import sympy as sp
 
-from .. import jaxutil
-from ..errors import InputError, WorkbenchError
-from ..matrix_calculus import Derivation, Unsupported, derive
-from ..matrix_certify import (
+from ..backends import jaxutil
+from ..certification.matrix import (
     TOLERANCES,
     ArrayAlgebra,
     MatrixCertificate,
@@ -42,9 +40,11 @@ from ..matrix_certify import (
     check_claim,
     evaluate,
 )
-from ..matrix_expr import Commutation, Kron, Vec, walk
-from ..matrix_parse import MatrixProblem, parse_matrix
-from ..matrix_printing import to_latex, to_numpy
+from ..core.errors import InputError, WorkbenchError
+from ..matrix_calculus.derive import Derivation, Unsupported, derive
+from ..matrix_calculus.expr import Commutation, Kron, Vec, walk
+from ..matrix_calculus.parse import MatrixProblem, parse_matrix
+from ..matrix_calculus.printing import to_latex, to_numpy
 from .model import Boxed, Math, Outcome, RawLatex, Steps, Table, Text
 from .registry import Context, Exercise, task
 

@@ -2,7 +2,7 @@
 
 Blocks are plain data; each output format is a printer with one method per
 block type (see :mod:`workbench.sheets.latex`).  ``Math`` and ``Steps`` carry
-LaTeX produced by :func:`workbench.printing.to_latex`; every ``str`` field that
+LaTeX produced by :func:`workbench.core.printing.to_latex`; every ``str`` field that
 holds prose is user text and is escaped by the printer.
 """
 

@@ -23,13 +23,15 @@ import math
 import numpy as np
 import sympy as sp
 
-from .. import convergence as cv
-from .. import factorization as fz
-from .. import models, optim, optim_plots
-from ..certify import certify
-from ..errors import InputError, WorkbenchError
-from ..parse import parse, parse_number
-from ..printing import to_latex, to_text
+from ..certification.scalar import certify
+from ..core.errors import InputError, WorkbenchError
+from ..core.parse import parse, parse_number
+from ..core.printing import to_latex, to_text
+from ..optim import convergence as cv
+from ..optim import factorization as fz
+from ..optim import models
+from ..optim import optimizers as optim
+from ..optim import plots as optim_plots
 from .common import claimed_value as _claimed
 from .common import expr_and_vars, fmt, parse_at, verification_table
 from .model import Boxed, Figure, Math, Outcome, Steps, Table, Text
@@ -863,7 +865,7 @@ def factorize_task(ex: Exercise, ctx: Context) -> Outcome:
 
 
 def _jax_factor_check(out, A, r, seed):
-    from .. import jaxutil
+    from ..backends import jaxutil
 
     jax, jnp = jaxutil.jax(), jaxutil.jnp()
     rng = np.random.default_rng(seed)

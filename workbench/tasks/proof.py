@@ -22,7 +22,7 @@ import ast
 import re
 from pathlib import Path
 
-from ..errors import InputError
+from ..core.errors import InputError
 from ..proof import files as proof_files
 from ..proof.instances import KINDS
 from ..proof.language import DISPLAY_RELATIONS, tex_name, to_tex

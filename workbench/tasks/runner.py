@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 
-from ..errors import WorkbenchError
+from ..core.errors import WorkbenchError
 from .model import Outcome, Text
 from .registry import TASKS, Context, Exercise, load_all
 

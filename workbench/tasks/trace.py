@@ -29,15 +29,15 @@ import re
 
 import sympy as sp
 
-from .. import trace_print
-from ..calculus import symbols
-from ..errors import InputError, WorkbenchError
-from ..graph import Graph, from_assignments, from_text, inlined_subs
-from ..parse import parse, parse_number
-from ..printing import to_latex, to_text
-from ..trace import backward_equations, bar, forward, hvp, reverse
-from ..trace_check import Agreement, check, check_hvp, mixed_error, one_sided, same
-from ..trace_cost import EPS, costs, difference_errors
+from ..autodiff import tables
+from ..autodiff.cost import EPS, costs, difference_errors
+from ..autodiff.graph import Graph, from_assignments, from_text, inlined_subs
+from ..autodiff.trace import backward_equations, bar, forward, hvp, reverse
+from ..certification.traces import Agreement, check, check_hvp, mixed_error, one_sided, same
+from ..core.errors import InputError, WorkbenchError
+from ..core.parse import parse, parse_number
+from ..core.printing import to_latex, to_text
+from ..symbolic.calculus import symbols
 from .common import parse_at
 from .model import Boxed, Figure, Math, Outcome, RawLatex, Steps, Table, Text
 from .registry import Context, Exercise, task
@@ -65,7 +65,7 @@ def _graph(ex: Exercise) -> Graph:
 def _names(ex: Exercise) -> dict[sp.Symbol, str]:
     """LaTeX for symbols: the exercise's ``latex_names``, and a bar over every name."""
     raw = ex.fields.get("latex_names", {})
-    out = trace_print._symbol_names(raw)
+    out = tables._symbol_names(raw)
     for name in _all_names(ex):
         out[bar(name)] = rf"\bar{{{raw.get(name, to_latex(sp.Symbol(name)))}}}"
     return out
@@ -167,10 +167,10 @@ def _present(ex, ctx, out, g, tr) -> list[float]:
     else:
         out.add(Text("Reverse mode: record the values (the tape), then sweep backwards from "
                      "the output's adjoint 1, summing over each node's children."))
-    out.add(RawLatex(trace_print.latex_table(tr, names)))
+    out.add(RawLatex(tables.latex_table(tr, names)))
     pdf = ctx.figure_path(ex, f"graph-{tr.mode}") if ex.fields.get("figure", True) else None
     if pdf is not None:
-        trace_print.draw(tr, pdf)
+        tables.draw(tr, pdf)
         out.add(Figure(pdf, f"The computation graph with each node's value and "
                             f"{'tangent' if forward_mode else 'adjoint'}; edges carry the "
                             "local partials.", "\\textwidth"))
@@ -200,14 +200,14 @@ def _box(ex, out, g, tr) -> None:
         lhs = (rf"\frac{{\partial {y}}}{{\partial {to_latex(sp.Symbol(seeded[0]))}}}"
                if len(seeded) == 1 and tr.seed[seeded[0]] == 1 else rf"\nabla {y} \cdot d")
         out.add(Boxed("Forward mode", rf"{lhs} = {to_latex(tr.derivative)} "
-                                      rf"\approx {trace_print.approx(tr.derivative):.12g}"
+                                      rf"\approx {tables.approx(tr.derivative):.12g}"
                                       rf"\quad\text{{at }} {at}"))
     else:
         y = _out_tex(ex, g)
         parts = ",\\ ".join(
             rf"\frac{{\partial {y}}}{{\partial {_tex(sp.Symbol(k, real=True), ex)}}}"
             + (f" = {to_latex(v)}" if len(to_latex(v)) <= 40 else
-               rf" \approx {trace_print.approx(v):.12g}")
+               rf" \approx {tables.approx(v):.12g}")
             for k, v in tr.gradient.items())
         out.add(Boxed("Reverse mode (one sweep, the whole gradient)", parts))
 
@@ -247,7 +247,7 @@ def _claimed(ex: Exercise) -> dict:
 
 def _claim_number(ex: Exercise, key: str, text: str, truth) -> tuple[bool, str]:
     """Does the claimed text match the (checked) true value?"""
-    x = trace_print.approx(truth)
+    x = tables.approx(truth)
     if isinstance(text, str) and text.strip()[:1] in ("~", "≈"):
         raw = text.strip()[1:].strip()
         try:

@@ -1,0 +1,155 @@
+"""Checking a claimed gradient: is a student's (or a source's) answer right?
+
+A claim is a list of gradient components (strings, parsed safely) or a Python
+callable returning them.  Each component is compared with the true partial
+derivative:
+
+1. symbolically - ``simplify(claimed − true) == 0`` under a time budget proves it;
+2. otherwise numerically - at random points (and the user's points) in 50-digit
+   arithmetic for string claims, float64 for callables.  Agreement at one
+   special point proves nothing (a wrong gradient can vanish at the minimum
+   too), which is why the random points are always used.
+
+An incorrect claim comes with a counterexample: the point where the claim is
+furthest off, with the claimed and true values.
+
+>>> check_claim("x**2*y", ["2*x*y", "x**2"], ["x", "y"]).verdict
+'correct'
+>>> check_claim("x**2*y", ["2*x", "x**2"], ["x", "y"]).wrong_components
+[0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..backends.compile import compile
+from ..core import budget
+from ..core.errors import InputError
+from ..core.parse import parse
+from ..symbolic.calculus import gradient, symbols
+from .scalar import _random_points
+
+DIGITS = 50
+#: relative disagreement (mixed, at 50 digits) above which a string claim is wrong
+STRING_TOL = 1e-30
+#: mixed relative disagreement in float64 above which a callable claim is wrong
+CALLABLE_TOL = 1e-8
+
+
+@dataclass
+class ClaimCheck:
+    verdict: str  # correct | incorrect
+    wrong_components: list[int] = field(default_factory=list)
+    counterexample: dict | None = None
+    method: list[str] = field(default_factory=list)  # per component: symbolic | numeric
+
+    def to_dict(self) -> dict:
+        return {"verdict": self.verdict, "wrong_components": self.wrong_components,
+                "counterexample": self.counterexample}
+
+
+def _parse_claim(claimed, names):
+    out = []
+    for i, c in enumerate(claimed):
+        if isinstance(c, sp.Expr):
+            out.append(c)
+            continue
+        if not isinstance(c, str):
+            raise InputError(f"claimed component {i} is {type(c).__name__}, expected a string")
+        out.append(parse(c, names))
+    return out
+
+
+def _mp_values(exprs, xs, P):
+    fn = compile(exprs, xs, "mpmath", DIGITS)
+    rows = []
+    for p in P:
+        with mpmath.workdps(DIGITS):
+            try:
+                rows.append(list(fn(*[mpmath.mpf(v) for v in p])))
+            except (ZeroDivisionError, ValueError, OverflowError):
+                rows.append(None)
+    return rows
+
+
+def check_claim(
+    f: str | sp.Expr,
+    claimed: Sequence[str | sp.Expr] | Callable,
+    variables: Sequence[str] | None = None,
+    points: Sequence[Sequence[float]] = (),
+    n_random: int = 40,
+    seed: int = 1,
+) -> ClaimCheck:
+    """Is ``claimed`` the gradient of ``f``?  Verdict, wrong components and a counterexample."""
+    if isinstance(f, str):
+        f = parse(f, variables)
+    names = list(variables) if variables is not None else sorted(map(str, f.free_symbols))
+    xs = symbols(names)
+    true = gradient(f, xs)
+    tc = compile(true, xs, "numpy")
+    rng = np.random.default_rng(seed)
+    user = np.array(points, dtype=float).reshape(-1, len(xs))
+
+    if callable(claimed):
+        P = np.vstack([user, _random_points([tc], xs, n_random, rng, 2.0, list(user))])
+        cols = list(P.T)
+        try:
+            got = np.asarray([np.broadcast_to(np.asarray(c, float), (len(P),))
+                              for c in claimed(*cols)])
+        except Exception as exc:  # a user's callable can fail in any way; report it as such
+            raise InputError(f"the claimed gradient function failed: {exc}") from None
+        if got.shape[0] != len(xs):
+            raise InputError(f"claimed gradient has {got.shape[0]} components, "
+                             f"expected {len(xs)} ({', '.join(names)})")
+        want = np.asarray(tc(*cols))
+        err = np.abs(got - want) / np.maximum(np.abs(want), 1.0)
+        err = np.where(np.isnan(err), np.inf, err)
+        wrong = [i for i in range(len(xs)) if np.any(err[i] > CALLABLE_TOL)]
+        return _verdict(wrong, P, err, got, want, names, ["numeric"] * len(xs))
+
+    claims = _parse_claim(list(claimed), names)
+    if len(claims) != len(xs):
+        raise InputError(f"claimed gradient has {len(claims)} components, expected {len(xs)} "
+                         f"({', '.join(names)})")
+    method = []
+    undecided = []
+    for i, (c, t) in enumerate(zip(claims, true, strict=True)):
+        same = budget.within(3.0, lambda c=c, t=t: sp.simplify(c - t) == 0, False)
+        method.append("symbolic" if same else "numeric")
+        if not same:
+            undecided.append(i)
+    if not undecided:
+        return ClaimCheck("correct", [], None, method)
+    cc = compile(claims, xs, "numpy")
+    P = np.vstack([user, _random_points([tc, cc], xs, n_random, rng, 2.0, list(user))])
+    got_mp, want_mp = _mp_values(claims, xs, P), _mp_values(true, xs, P)
+    got = np.full((len(xs), len(P)), np.nan)
+    want = np.full((len(xs), len(P)), np.nan)
+    err = np.zeros((len(xs), len(P)))
+    for k, (g, w) in enumerate(zip(got_mp, want_mp, strict=True)):
+        if g is None or w is None:
+            continue
+        got[:, k], want[:, k] = [float(v) for v in g], [float(v) for v in w]
+        with mpmath.workdps(DIGITS):
+            for i in undecided:
+                err[i, k] = float(abs(g[i] - w[i]) / max(1, abs(w[i])))
+    wrong = [i for i in undecided if np.any(err[i] > STRING_TOL)]
+    return _verdict(wrong, P, err, got, want, names, method)
+
+
+def _verdict(wrong, P, err, got, want, names, method) -> ClaimCheck:
+    if not wrong:
+        return ClaimCheck("correct", [], None, method)
+    k = int(np.argmax(np.max(err[wrong], axis=0)))
+    counter = {
+        "point": {n: float(v) for n, v in zip(names, P[k], strict=True)},
+        "claimed": [float(v) for v in got[:, k]],
+        "true": [float(v) for v in want[:, k]],
+    }
+    return ClaimCheck("incorrect", wrong, counter, method)

@@ -1,0 +1,351 @@
+"""Safe parsing of math strings into SymPy expressions.
+
+Math text comes from users and exercise files, so it is never handed to
+``eval``, ``sympify`` or ``parse_expr``.  Instead Python's own parser turns the
+text into a syntax tree, and a whitelist walker builds the SymPy expression node
+by node.  Anything outside the whitelist is a :class:`ParseError` naming the
+token and its column.
+
+Two layers:
+
+* :func:`read` checks the text (length, nesting depth, allowed node types) and
+  returns the validated ``ast`` tree.  It is shared by every front end (the
+  scalar one here, the matrix one in :mod:`workbench.matrix_calculus`).
+* :func:`parse` builds a scalar SymPy expression from it.
+
+Decimal literals become exact rationals, so answers stay exact::
+
+    >>> parse("1.5*x**2")
+    3*x**2/2
+
+Limits keep hostile input cheap: at most ``MAX_LENGTH`` characters,
+``MAX_DEPTH`` levels of nesting, and integer powers whose result would have
+more than ``MAX_POWER_DIGITS`` digits are refused (``9**9**9**9`` answers at
+once with an error instead of trying to build a number with 10^369693099
+digits).
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+
+import sympy as sp
+
+from .errors import ParseError
+from .functions import sigmoid, softplus
+
+MAX_LENGTH = 5000
+MAX_DEPTH = 150
+MAX_POWER_DIGITS = 2000
+MAX_EXPONENT = 1000
+
+#: Constants every expression may use (a declared variable of the same name wins).
+CONSTANTS: dict[str, sp.Expr] = {"pi": sp.pi, "E": sp.E, "e": sp.E}
+
+
+def _log(x, base=None):
+    return sp.log(x) if base is None else sp.log(x, base)
+
+
+#: Scalar functions: name -> (builder, allowed argument counts).
+FUNCTIONS: dict[str, tuple[Callable[..., sp.Expr], tuple[int, ...]]] = {
+    "exp": (sp.exp, (1,)),
+    "log": (_log, (1, 2)),
+    "ln": (sp.log, (1,)),
+    "log2": (lambda x: sp.log(x, 2), (1,)),
+    "log10": (lambda x: sp.log(x, 10), (1,)),
+    "sqrt": (sp.sqrt, (1,)),
+    "cbrt": (sp.cbrt, (1,)),
+    "sin": (sp.sin, (1,)),
+    "cos": (sp.cos, (1,)),
+    "tan": (sp.tan, (1,)),
+    "asin": (sp.asin, (1,)),
+    "acos": (sp.acos, (1,)),
+    "atan": (sp.atan, (1,)),
+    "arcsin": (sp.asin, (1,)),
+    "arccos": (sp.acos, (1,)),
+    "arctan": (sp.atan, (1,)),
+    "sinh": (sp.sinh, (1,)),
+    "cosh": (sp.cosh, (1,)),
+    "tanh": (sp.tanh, (1,)),
+    "sigmoid": (sigmoid, (1,)),
+    "softplus": (softplus, (1,)),
+    "abs": (sp.Abs, (1,)),
+    "sign": (sp.sign, (1,)),
+    "relu": (lambda x: sp.Max(0, x), (1,)),
+    "max": (sp.Max, (2,)),
+    "min": (sp.Min, (2,)),
+}
+
+_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult)
+_UNARY = (ast.USub, ast.UAdd)
+_ALLOWED = (
+    ast.Expression, ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Constant,
+    ast.Attribute, ast.Load, *_BINOPS, *_UNARY,
+)
+_HINTS = {
+    ast.BitXor: "use ** for powers, not",
+    ast.Compare: "comparisons are not expressions:",
+    ast.Lambda: "lambda is not allowed:",
+    ast.Subscript: "indexing is not supported:",
+    ast.keyword: "keyword arguments are not supported:",
+}
+
+
+def _fail(message: str, node: ast.AST | None, text: str) -> ParseError:
+    if node is None or not hasattr(node, "col_offset"):
+        return ParseError(message, text=text)
+    start = node.col_offset
+    end = getattr(node, "end_col_offset", None) or start + 1
+    line = text.splitlines()[node.lineno - 1] if text.splitlines() else text
+    return ParseError(message, token=line[start:end][:40], column=start + 1, text=text)
+
+
+def _prescan(text: str) -> None:
+    """Cheap checks before Python's parser sees the text (it can recurse deeply)."""
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"expression too long ({len(text)} characters, at most {MAX_LENGTH})")
+    if not text.strip():
+        raise ParseError("empty expression")
+    depth = 0
+    for col, ch in enumerate(text, 1):
+        if ch in "([":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ParseError(f"nesting deeper than {MAX_DEPTH}", token=ch, column=col)
+        elif ch in ")]":
+            depth -= 1
+        elif ch in ";\n\r" or ord(ch) < 32:
+            raise ParseError("unexpected character", token=ch, column=col)
+    if depth < 0 or depth > 0:
+        raise ParseError("unbalanced parentheses")
+
+
+def read(text: str, functions: Iterable[str] | None = None) -> ast.Expression:
+    """Parse ``text`` with Python's grammar and check every node against the whitelist.
+
+    Returns the ``ast.Expression``; raises :class:`ParseError` naming the first
+    offending token (outermost first).  ``functions``, when given, are the only
+    names that may be called.  No code is ever executed.
+    """
+    if not isinstance(text, str):
+        raise ParseError(f"expected a string, got {type(text).__name__}")
+    _prescan(text)
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        col = exc.offset or 0
+        token = text.strip()[col - 1 : col] if col else ""
+        raise ParseError(f"syntax error ({exc.msg})", token=token, column=col, text=text) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ParseError("expression too complex to parse") from None
+    text = text.strip()
+    known = set(functions) if functions is not None else None
+    queue = deque([(tree, 0)])
+    while queue:  # iterative, so a deep tree cannot exhaust the Python stack
+        node, depth = queue.popleft()
+        if depth > MAX_DEPTH:
+            raise _fail(f"expression nests deeper than {MAX_DEPTH} levels at", node, text)
+        if not isinstance(node, _ALLOWED):
+            hint = _HINTS.get(type(node), "not allowed:")
+            op = getattr(node, "op", None)
+            if isinstance(node, ast.BinOp) and op is not None:
+                hint = _HINTS.get(type(op), f"operator {type(op).__name__} not allowed:")
+            raise _fail(hint, node, text)
+        if isinstance(node, ast.BinOp) and not isinstance(node.op, _BINOPS):
+            hint = _HINTS.get(type(node.op), f"operator {type(node.op).__name__} not allowed:")
+            raise _fail(hint, node, text)
+        if isinstance(node, ast.UnaryOp) and not isinstance(node.op, _UNARY):
+            raise _fail("operator not allowed:", node, text)
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name):
+                raise _fail("only named functions can be called:", node.func, text)
+            if known is not None and node.func.id not in known:
+                raise _fail(f"unknown function (known: {', '.join(sorted(known))}):",
+                            node.func, text)
+            if node.keywords:
+                raise _fail("keyword arguments are not supported:", node.keywords[0].value, text)
+            if any(isinstance(a, ast.Starred) for a in node.args):
+                raise _fail("starred arguments are not supported:", node, text)
+        if isinstance(node, ast.Attribute) and node.attr != "T":
+            raise _fail("only the transpose attribute .T is allowed:", node, text)
+        if isinstance(node, ast.Constant) and (
+            isinstance(node.value, bool) or not isinstance(node.value, int | float)
+        ):
+            raise _fail("only real number literals are allowed:", node, text)
+        queue.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return tree
+
+
+def literal(node: ast.Constant, text: str) -> sp.Rational:
+    """The exact rational value of a number literal, read from its source text."""
+    if isinstance(node.value, int):
+        if node.value.bit_length() > 3 * MAX_POWER_DIGITS:
+            raise _fail(f"number literal longer than {MAX_POWER_DIGITS} digits:", node, text)
+        return sp.Integer(node.value)
+    if not math.isfinite(node.value) or node.value and not 1e-300 < abs(node.value) < 1e300:
+        raise _fail("number literal out of range (beyond 1e±300):", node, text)
+    source = ast.get_source_segment(text, node) or repr(node.value)
+    source = source.replace("_", "")
+    try:
+        return sp.Rational(source)
+    except (TypeError, ValueError):
+        return sp.Rational(repr(node.value))
+
+
+def check_power(base: sp.Expr, exponent: sp.Expr, node: ast.AST, text: str) -> None:
+    """Refuse powers that would build astronomically large numbers or expressions."""
+    if not exponent.is_number:
+        return
+    if exponent.is_Rational and abs(exponent) > MAX_EXPONENT:
+        if base.is_number and base.is_Rational and abs(base) in (0, 1):
+            return
+        raise _fail(f"exponent larger than {MAX_EXPONENT}:", node, text)
+    if base.is_Rational and exponent.is_Integer and base not in (0, 1, -1):
+        digits = abs(int(exponent)) * math.log10(max(abs(base.p), abs(base.q), 2))
+        if digits > MAX_POWER_DIGITS:
+            raise _fail("power too large:", node, text)
+
+
+class _ScalarBuilder:
+    """Builds a scalar SymPy expression from a validated tree, one method per node type."""
+
+    def __init__(self, text: str, symbols: Mapping[str, sp.Symbol] | None):
+        self.text = text
+        self.symbols = dict(symbols) if symbols is not None else None
+        self.free: dict[str, sp.Symbol] = {}
+
+    def build(self, node: ast.AST) -> sp.Expr:
+        method = getattr(self, "_" + type(node).__name__)
+        return method(node)
+
+    def _Expression(self, node: ast.Expression) -> sp.Expr:
+        return self.build(node.body)
+
+    def _Constant(self, node: ast.Constant) -> sp.Expr:
+        return literal(node, self.text)
+
+    def _Name(self, node: ast.Name) -> sp.Expr:
+        name = node.id
+        if self.symbols is not None and name in self.symbols:
+            return self.symbols[name]
+        if name in CONSTANTS:
+            return CONSTANTS[name]
+        if name in FUNCTIONS:
+            raise _fail("function used without arguments:", node, self.text)
+        if self.symbols is not None:
+            declared = ", ".join(self.symbols) or "none"
+            raise _fail(f"undeclared variable (declared: {declared}):", node, self.text)
+        return self.free.setdefault(name, sp.Symbol(name, real=True))
+
+    def _UnaryOp(self, node: ast.UnaryOp) -> sp.Expr:
+        operand = self.build(node.operand)
+        return -operand if isinstance(node.op, ast.USub) else operand
+
+    def _BinOp(self, node: ast.BinOp) -> sp.Expr:
+        left, right = self.build(node.left), self.build(node.right)
+        op = node.op
+        if isinstance(op, ast.Add):
+            return left + right
+        if isinstance(op, ast.Sub):
+            return left - right
+        if isinstance(op, ast.Mult):
+            return left * right
+        if isinstance(op, ast.Div):
+            if right.is_zero:
+                raise _fail("division by zero:", node, self.text)
+            return left / right
+        if isinstance(op, ast.Pow):
+            check_power(left, right, node, self.text)
+            if left.is_zero and right.is_negative:
+                raise _fail("division by zero:", node, self.text)
+            return left**right
+        raise _fail("matrix product @ needs vector or matrix operands (use `workbench matrix`):",
+                    node, self.text)
+
+    def _Call(self, node: ast.Call) -> sp.Expr:
+        name = node.func.id
+        if name not in FUNCTIONS:
+            known = ", ".join(sorted(FUNCTIONS))
+            raise _fail(f"unknown function (known: {known}):", node.func, self.text)
+        builder, arities = FUNCTIONS[name]
+        if len(node.args) not in arities:
+            want = " or ".join(map(str, arities))
+            raise _fail(f"{name} takes {want} argument(s), got {len(node.args)}:", node, self.text)
+        return builder(*(self.build(a) for a in node.args))
+
+    def _Attribute(self, node: ast.Attribute) -> sp.Expr:
+        raise _fail("transpose .T needs a vector or matrix (use `workbench matrix`):",
+                    node, self.text)
+
+
+def symbols_for(names: Iterable[str]) -> dict[str, sp.Symbol]:
+    """Real SymPy symbols for the given variable names, validated as identifiers."""
+    out = {}
+    for name in names:
+        name = name.strip()
+        if not name.isidentifier() or name in FUNCTIONS:
+            raise ParseError("not a valid variable name:", token=name)
+        out[name] = sp.Symbol(name, real=True)
+    return out
+
+
+def parse(text: str, variables: Iterable[str] | None = None) -> sp.Expr:
+    """Parse a scalar math string into an exact SymPy expression.
+
+    ``variables`` declares the allowed names; any other name is an error.  With
+    ``variables=None`` every free name becomes a real symbol.
+
+    >>> parse("exp(-x**2) + 0.25*y", ["x", "y"])
+    y/4 + exp(-x**2)
+    >>> parse("import os")
+    Traceback (most recent call last):
+    ...
+    workbench.core.errors.ParseError: syntax error (invalid syntax) 'i' at column 1
+    """
+    tree = read(text, FUNCTIONS)
+    symbols = symbols_for(variables) if variables is not None else None
+    try:
+        expr = _ScalarBuilder(text.strip(), symbols).build(tree)
+    except RecursionError:
+        raise ParseError("expression too complex to build") from None
+    if not isinstance(expr, sp.Expr):
+        raise ParseError("not a scalar expression", text=text)
+    if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise ParseError("expression evaluates to an infinity or undefined value", text=text)
+    if expr.has(sp.I):
+        raise ParseError("expression has a complex constant (a root or log of a negative "
+                         "number); the workbench works over the reals", text=text)
+    return expr
+
+
+def parse_number(text: str) -> sp.Expr:
+    """Parse a constant (``3``, ``0.5``, ``pi/2``, ``-1e-3``) exactly; names are refused."""
+    value = parse(text, variables=[])
+    if not value.is_real:
+        raise ParseError("not a real number:", token=text)
+    return value
+
+
+def parse_assignments(text: str) -> dict[str, sp.Expr]:
+    """Parse ``"x=3,y=0.5"`` into ``{"x": 3, "y": 1/2}`` with exact values."""
+    out: dict[str, sp.Expr] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise ParseError("expected name=value in", token=part)
+        if name in out:
+            raise ParseError("variable given twice:", token=name)
+        out[name] = parse_number(value)
+    if not out:
+        raise ParseError("expected name=value pairs, got nothing")
+    return out
+
+
+def variables_of(expr: sp.Expr) -> list[str]:
+    """Free variable names of ``expr`` in sorted order (the default ``--wrt``)."""
+    return sorted(s.name for s in expr.free_symbols)

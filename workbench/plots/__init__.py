@@ -1,0 +1,1 @@
+"""Figures: the shared plotting helpers every engine draws with (:mod:`.figures`)."""
