@@ -1,0 +1,45 @@
+"""Stated limits: how much work one request may ask for, checked before it starts.
+
+A request that would run for minutes or allocate gigabytes is refused at once,
+with the limit named, instead of being started and killed later.  Each limit is
+one row of :data:`LIMITS`: the largest value accepted and the reason for it,
+sized so that a request at the limit finishes in seconds on a 2-core machine.
+Limits only ever refuse; they never change a result.
+
+>>> check("random_points", 100, "--random")
+>>> try:
+...     check("random_points", 10**8, "--random")
+... except InputError as exc:
+...     print(exc)
+--random: 100000000 is over the limit of 100000 random points (each is certified at 50 digits)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import InputError
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The largest accepted value of one quantity, its unit and why."""
+
+    maximum: int
+    unit: str
+    reason: str
+
+
+#: One row per bounded quantity.  Reasons say what grows with the value.
+LIMITS: dict[str, Limit] = {
+    "random_points": Limit(100_000, "random points",
+                           "each is certified at 50 digits"),
+}
+
+
+def check(name: str, value: int, where: str) -> None:
+    """Raise :class:`InputError` naming ``where`` when ``value`` exceeds limit ``name``."""
+    limit = LIMITS[name]
+    if value > limit.maximum:
+        raise InputError(f"{where}: {value} is over the limit of {limit.maximum} "
+                         f"{limit.unit} ({limit.reason})")
