@@ -22,7 +22,7 @@ from typing import Any
 import sympy as sp
 
 from ..core.printing import to_latex, to_text
-from ..plots.figures import _pyplot
+from ..plots.figures import pyplot
 from .graph import Graph, Node
 from .primitives import Dual
 from .trace import Row, Trace
@@ -194,7 +194,8 @@ def _eq(tex: str) -> str:
     return tex if tex.startswith(r"\approx") else f"= {tex}"
 
 
-def _symbol_names(latex_names: Mapping[str, str] | None) -> dict[sp.Symbol, str]:
+def symbol_names(latex_names: Mapping[str, str] | None) -> dict[sp.Symbol, str]:
+    """LaTeX spellings of variables (``{"x1": "x_1"}``) keyed by their SymPy symbols."""
     return {sp.Symbol(k, real=True): v for k, v in (latex_names or {}).items()}
 
 
@@ -205,7 +206,7 @@ def latex_table(trace: Trace, latex_names: Mapping[str, str] | None = None) -> s
     numbers, or v̄ₖ = Σ v̄ⱼ · ∂vⱼ/∂vₖ over the children j.
     """
     g, attr = trace.graph, _derivative_attr(trace)
-    names = _symbol_names(latex_names)
+    names = symbol_names(latex_names)
     rows, notes = [], []
     order = trace.rows if attr == "tangent" else list(reversed(trace.rows))
     by_index = {r.node.index: r for r in trace.rows}
@@ -344,7 +345,7 @@ def draw(trace: Trace, path: str | Path, title: str = "") -> Path:
     Edges carry the local partial ∂child/∂parent ('?' where it does not exist);
     inputs are green, the output blue, flagged nodes red.
     """
-    plt = _pyplot()
+    plt = pyplot()
     g, attr = trace.graph, _derivative_attr(trace)
     dx, dy = 2.3, 1.0  # inches between neighbours in a row, and between rows
     pos = _positions(g, dx, dy)

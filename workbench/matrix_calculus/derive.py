@@ -458,7 +458,7 @@ def _factor_node(v):
 
 def _factor_once(v: Elem, side: str):
     linear, rest = [], sp.Integer(0)
-    for c, r in mx._linear_terms(v.expr):
+    for c, r in mx.linear_terms(v.expr):
         if isinstance(r, Atom) and r.node.shape == v.shape:
             linear.append((c, r.node))
         else:

@@ -724,7 +724,7 @@ def det(v):
     return atom(Det(v))
 
 
-def _linear_terms(e: sp.Expr):
+def linear_terms(e: sp.Expr):
     """Split an elementwise expression into (coefficient, atom or None, rest) terms."""
     for term in sp.Add.make_args(sp.expand(e, deep=False, power_base=False,
                                            power_exp=False, log=False, multinomial=False)):
@@ -754,7 +754,7 @@ def trace(v):
 def _linear_map(v: Elem, fn, constant, node_type):
     """Apply a linear scalar map (tr, sum) term by term to an elementwise sum."""
     total = sp.Integer(0)
-    for c, rest in _linear_terms(v.expr):
+    for c, rest in linear_terms(v.expr):
         if rest == 1:
             total += constant(c)
         elif isinstance(rest, Atom):

@@ -506,7 +506,7 @@ def exact(value) -> sp.Expr:
 # ------------------------------------------------------------------------ PyTorch reference
 
 #: torch.optim's name and arguments for each rule it has.
-_TORCH = {
+TORCH_OPTIMIZERS = {
     "gd": ("SGD", lambda h: {}),
     "momentum": ("SGD", lambda h: {"momentum": h.momentum}),
     "nesterov": ("SGD", lambda h: {"momentum": h.momentum, "nesterov": True}),
@@ -526,10 +526,10 @@ def torch_path(obj: Objective, x0: Sequence[float], method: str, lr: float, step
     except ImportError:
         raise InputError("the PyTorch reference needs torch: pip install 'workbench[torch]'") \
             from None
-    if method not in _TORCH:
+    if method not in TORCH_OPTIMIZERS:
         raise InputError(f"torch.optim has no counterpart of {method!r} "
-                         f"(compare: {', '.join(_TORCH)})")
-    name, kwargs = _TORCH[method]
+                         f"(compare: {', '.join(TORCH_OPTIMIZERS)})")
+    name, kwargs = TORCH_OPTIMIZERS[method]
     h = Hyper(**hyper).check()
     f = sp.lambdify([sp.Symbol(v, real=True) for v in obj.variables], obj.expr, modules="torch")
     p = torch.tensor(np.asarray(x0, dtype=float), dtype=torch.float64, requires_grad=True)

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot on the non-interactive Agg backend (files only, no display needed)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -28,31 +29,33 @@ def _pyplot():
     return plt
 
 
-def _grid(f, xr, yr, n):
+def grid(f: Callable, xr, yr, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x, y, f(x, y)) on an n×n grid over ``xr`` × ``yr``; overflow gives inf/nan, not warnings."""
     x, y = np.meshgrid(np.linspace(*xr, n), np.linspace(*yr, n))
     with np.errstate(all="ignore"):
         z = np.asarray(f(x, y), dtype=float)
     return x, y, z
 
 
-def _save(fig, paths: Sequence[Path | str]) -> list[Path]:
+def save(fig, paths: Sequence[Path | str]) -> list[Path]:
+    """Save ``fig`` to every path (format from the suffix), close it, return the paths."""
     out = []
     for p in paths:
         p = Path(p)
         p.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(p, dpi=150, bbox_inches="tight")
         out.append(p)
-    _pyplot().close(fig)
+    pyplot().close(fig)
     return out
 
 
 def surface(f: Callable, xr, yr, paths: Sequence[Path], marks: Sequence[tuple] = (),
             title: str = "", n: int = 160, log: bool = True) -> list[Path]:
     """3-D surface with a log colour norm; ``marks`` are (x, y, label) starred in red."""
-    plt = _pyplot()
+    plt = pyplot()
     from matplotlib.colors import LogNorm
 
-    x, y, z = _grid(f, xr, yr, n)
+    x, y, z = grid(f, xr, yr, n)
     fig = plt.figure(figsize=(8, 6.5))
     ax = fig.add_subplot(111, projection="3d")
     floor = np.nanmin(z[z > 0]) if log and np.any(z > 0) else None
@@ -71,17 +74,17 @@ def surface(f: Callable, xr, yr, paths: Sequence[Path], marks: Sequence[tuple] =
         ax.set_title(title)
     if marks:
         ax.legend(loc="upper left")
-    return _save(fig, paths)
+    return save(fig, paths)
 
 
 def contours(f: Callable, xr, yr, paths: Sequence[Path], marks: Sequence[tuple] = (),
              title: str = "", n: int = 400, log: bool = True,
              levels: np.ndarray | None = None, paths_xy: Sequence[tuple] = ()) -> list[Path]:
     """Contour map (log-spaced levels when ``log``); optional paths ``(xs, ys, label)``."""
-    plt = _pyplot()
+    plt = pyplot()
     from matplotlib.colors import LogNorm
 
-    x, y, z = _grid(f, xr, yr, n)
+    x, y, z = grid(f, xr, yr, n)
     fig, ax = plt.subplots(figsize=(7.5, 6))
     if log:
         levels = np.logspace(-0.5, 5, 35) if levels is None else levels
@@ -101,4 +104,4 @@ def contours(f: Callable, xr, yr, paths: Sequence[Path], marks: Sequence[tuple] 
         ax.set_title(title)
     if marks or paths_xy:
         ax.legend(loc="upper right")
-    return _save(fig, paths)
+    return save(fig, paths)

@@ -34,7 +34,8 @@ def symbols(variables: Vars) -> list[sp.Symbol]:
     return [v if isinstance(v, sp.Symbol) else sp.Symbol(v, real=True) for v in variables]
 
 
-def _require_scalar(f) -> sp.Expr:
+def require_scalar(f) -> sp.Expr:
+    """``f`` itself when it is a scalar expression; ShapeError for a matrix or anything else."""
     if isinstance(f, sp.MatrixBase) or not isinstance(f, sp.Expr):
         raise ShapeError(f"a scalar function is needed here, got {type(f).__name__}")
     return f
@@ -42,7 +43,7 @@ def _require_scalar(f) -> sp.Expr:
 
 def gradient(f: sp.Expr, variables: Vars) -> list[sp.Expr]:
     """∇f = [∂f/∂x₁, …, ∂f/∂xₙ]."""
-    f = _require_scalar(f)
+    f = require_scalar(f)
     return [sp.diff(f, v) for v in symbols(variables)]
 
 
@@ -64,7 +65,7 @@ def hessian(f: sp.Expr, variables: Vars) -> sp.Matrix:
 def jacobian(fs: Sequence[sp.Expr], variables: Vars) -> sp.Matrix:
     """J = [∂Fᵢ/∂xⱼ] for a vector function F = (F₁, …, Fₘ)."""
     xs = symbols(variables)
-    return sp.Matrix([[sp.diff(_require_scalar(fi), v) for v in xs] for fi in fs])
+    return sp.Matrix([[sp.diff(require_scalar(fi), v) for v in xs] for fi in fs])
 
 
 def directional_derivative(

@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 import sympy as sp
 
 from ..core.errors import InputError
-from .calculus import Vars, _require_scalar, symbols
+from .calculus import Vars, require_scalar, symbols
 
 ENGINES = ("auto", "sympy", "symengine")
 
@@ -141,7 +141,7 @@ class _SymEngine:
 def derivatives(f: sp.Expr, variables: Vars, engine: str = "auto", with_hessian: bool = True
                 ) -> tuple[list[sp.Expr], sp.Matrix | None]:
     """(∇f, H) in one pass, sharing the gradient; H is None unless ``with_hessian``."""
-    f = _require_scalar(f)
+    f = require_scalar(f)
     xs = symbols(variables)
     if _pick(engine, f, xs) == "symengine":
         se = _SymEngine(f, xs)

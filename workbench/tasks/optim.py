@@ -252,7 +252,7 @@ def _torch_check(out, obj, x0, run):
         out.add(Text(f"PyTorch reference not run: {exc}"))
         return
     gap = float(np.max(np.abs(ref - run.path)))
-    name = f"torch.optim.{optim._TORCH[run.method][0]}"
+    name = f"torch.optim.{optim.TORCH_OPTIMIZERS[run.method][0]}"
     out.check(f"step for step equal to {name} (float64, autograd) over {run.steps} steps",
               gap < TORCH_TOL, f"max |w - w_torch| = {gap:.1e} (tolerance {TORCH_TOL:g})")
 

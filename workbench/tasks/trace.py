@@ -65,7 +65,7 @@ def _graph(ex: Exercise) -> Graph:
 def _names(ex: Exercise) -> dict[sp.Symbol, str]:
     """LaTeX for symbols: the exercise's ``latex_names``, and a bar over every name."""
     raw = ex.fields.get("latex_names", {})
-    out = tables._symbol_names(raw)
+    out = tables.symbol_names(raw)
     for name in _all_names(ex):
         out[bar(name)] = rf"\bar{{{raw.get(name, to_latex(sp.Symbol(name)))}}}"
     return out
