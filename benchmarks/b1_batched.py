@@ -34,6 +34,7 @@ from workbench.backends import fused
 from workbench.backends.compile import compile
 from workbench.backends.jaxutil import jax as _jax
 from workbench.backends.jaxutil import jnp as _jnp
+from workbench.certification.base import mixed_error
 from workbench.symbolic import fastdiff
 
 from .problems import Problem, b1_problems, torch_namespace
@@ -59,7 +60,7 @@ def _stack_nested(jnp, value):
     return value
 
 
-def _jax_reference(f: sp.Expr, xs, hessian: bool) -> Callable:
+def jax_reference(f: sp.Expr, xs, hessian: bool) -> Callable:
     jax, jnp = _jax(), _jnp()
     fj = sp.lambdify(xs, f, modules="jax")
     argnums = tuple(range(len(xs)))
@@ -114,9 +115,9 @@ def _floor(arrays: list[np.ndarray], n_out: int, xs) -> dict[str, Callable]:
 
 
 def _mixed_error(a, b) -> float:
+    """The largest mixed relative error over the points (the last axis of ``b``)."""
     a = np.asarray(a, dtype=float).reshape(-1, np.shape(b)[-1])
-    b = np.asarray(b, dtype=float).reshape(a.shape)
-    return float(np.max(np.max(np.abs(a - b), axis=0) / np.maximum(np.max(np.abs(b), axis=0), 1)))
+    return float(np.max(mixed_error(a, np.reshape(b, a.shape), axis=-1)))
 
 
 def measure_problem(problem: Problem, derivative: str, points: int, repeats: int,
@@ -131,7 +132,7 @@ def measure_problem(problem: Problem, derivative: str, points: int, repeats: int
     jarrays = [jnp.asarray(a) for a in arrays]
 
     compiled = {b: compile(exprs, xs, b) for b in ("auto", "fused", "numpy", "jax")}
-    ref = _jax_reference(f, xs, derivative == "hessian")
+    ref = jax_reference(f, xs, derivative == "hessian")
     methods = {f"workbench {b}" + (" (default)" if b == "auto" else ""):
                (lambda c=c: c(*arrays)) for b, c in compiled.items() if b != "jax"}
     methods["workbench jax"] = lambda: compiled["jax"](*jarrays)

@@ -30,10 +30,11 @@ import sympy as sp
 from sympy.core.cache import clear_cache
 
 from workbench.backends.compile import compile
+from workbench.certification.base import mixed_error
 from workbench.symbolic import calculus, fastdiff
 
 from .problems import rosenbrock
-from .runner import Section, Target, mixed_error, once
+from .runner import Section, Target, once
 
 SYMPY_HESSIAN_MAX_N = 100
 GOAL_N, GOAL_SECONDS, GOAL_SPEEDUP = 100, 1.0, 15.0

@@ -31,9 +31,11 @@ from __future__ import annotations
 import numpy as np
 
 from workbench.backends import jaxutil
-from workbench.certification.matrix import ArrayAlgebra, evaluate, solve
+from workbench.certification.base import mixed_error
+from workbench.certification.matrix import solve
+from workbench.certification.matrix_algebras import ArrayAlgebra, evaluate
 
-from .runner import measure, mixed_error
+from .runner import measure
 
 TITLE = "matrix calculus: certified closed forms vs JAX autodiff"
 

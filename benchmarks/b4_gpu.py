@@ -20,11 +20,12 @@ import numpy as np
 from workbench.backends.compile import compile
 from workbench.backends.jaxutil import jax as _jax
 from workbench.backends.jaxutil import jnp as _jnp
+from workbench.certification.base import mixed_error
 from workbench.symbolic import fastdiff
 
-from .b1_batched import _jax_reference
+from .b1_batched import jax_reference
 from .problems import b1_problems
-from .runner import Section, measure, mixed_error
+from .runner import Section, measure
 
 COLUMNS = [("problem", "function"), ("device", "device"), ("method", "method"),
            ("points", "points"), ("ms", "ms (median)"), ("x_floor", "× floor"),
@@ -74,7 +75,7 @@ def _rows_for(problem, points, repeats, found) -> list[dict]:
         gpu = jax.devices("gpu")[0]
         args = [jax.device_put(a, gpu) for a in host]
         wb = compile(g, xs, "jax")
-        ref = _jax_reference(f, xs, False)  # B1's jax.jit(vmap(grad)), stacked
+        ref = jax_reference(f, xs, False)  # B1's jax.jit(vmap(grad)), stacked
         copy = jax.jit(lambda *a: jnp.stack(list(a)))
         methods.update({"workbench jax": lambda: wb(*args), "jax.jit(vmap(grad))":
                         lambda: ref(*args), "memory floor (XLA copy)": lambda: copy(*args)})

@@ -18,13 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workbench.backends import jaxutil
-from workbench.certification.matrix import (
-    ArrayAlgebra,
-    certify_derivation,
-    check_claim,
-    evaluate,
-    solve,
-)
+from workbench.certification.matrix import certify_derivation, solve
+from workbench.certification.matrix_algebras import ArrayAlgebra, evaluate
+from workbench.certification.matrix_claims import check_claim
 from workbench.core.errors import InputError, ParseError, ShapeError
 from workbench.matrix_calculus.derive import derive
 from workbench.matrix_calculus.expr import depends_on
@@ -168,7 +164,7 @@ def test_exact_gradient_of_quadratic_form_matches_explicit_sympy():
     f = (x.T * A * x)[0, 0]
     truth = sp.Matrix([sp.diff(f, xi) for xi in x])
     d = derive(parse_matrix("x.T @ A @ x"), "x", hessian=True)
-    from workbench.certification.matrix import ExactAlgebra
+    from workbench.certification.matrix_algebras import ExactAlgebra
 
     got = evaluate(d.gradient, ExactAlgebra({"A": A, "x": x}, {"n": 3}))
     assert sp.expand(got - truth) == sp.zeros(3, 1)

@@ -27,8 +27,9 @@ contract in ``pyproject.toml``, checked by import-linter in the test suite):
 __version__ = "0.1.0"
 
 from .backends.compile import compile
+from .certification.base import Certificate
 from .certification.claims import check_claim
-from .certification.scalar import Certificate, certify
+from .certification.scalar import certify
 from .core.errors import ParseError, WorkbenchError
 from .core.parse import parse
 from .core.printing import to_latex, to_text

@@ -18,7 +18,8 @@ from functools import cached_property
 import sympy as sp
 
 from .backends.compile import Compiled, compile
-from .certification.scalar import Certificate, certify
+from .certification.base import Certificate
+from .certification.scalar import certify
 from .core.parse import parse, variables_of
 from .core.printing import to_latex, to_text
 from .symbolic import calculus

@@ -40,6 +40,7 @@ import numpy as np
 import sympy as sp
 
 from ..core.functions import sigmoid, softplus
+from .algebra import ScalarAlgebra
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ UNARY = [k for k, v in PRIMITIVES.items() if v.arity == 1 and not v.has_param
 
 # ----------------------------------------------------------------------------- algebras
 
-class ExactAlgebra:
+class ExactAlgebra(ScalarAlgebra):
     """SymPy numbers and expressions: exact values, exact partials, symbolic traces."""
 
     name = "exact"
@@ -209,7 +210,7 @@ def _float_sigmoid(x):
     return 0.5 + 0.5 * np.tanh(0.5 * x)  # overflow-free form of 1/(1 + e^-x)
 
 
-class FloatAlgebra:
+class FloatAlgebra(ScalarAlgebra):
     """NumPy float64: fast numeric sweeps; inf and nan come back as values, not exceptions."""
 
     name = "float"
@@ -309,7 +310,7 @@ def _log_of(x):
     return sp.log(x) if isinstance(x, sp.Basic) else np.log(x)
 
 
-class DualAlgebra:
+class DualAlgebra(ScalarAlgebra):
     """Dual numbers over ``base``; each function's tangent rule comes from :data:`PRIMITIVES`.
 
     f(v + t·ε) = f(v) + f′(v)·t·ε, with f′ the primitive's own local partial, so the

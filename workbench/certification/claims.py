@@ -33,13 +33,8 @@ from ..core import budget
 from ..core.errors import InputError
 from ..core.parse import parse
 from ..symbolic.calculus import gradient, symbols
-from .scalar import _random_points
-
-DIGITS = 50
-#: relative disagreement (mixed, at 50 digits) above which a string claim is wrong
-STRING_TOL = 1e-30
-#: mixed relative disagreement in float64 above which a callable claim is wrong
-CALLABLE_TOL = 1e-8
+from .base import DIGITS, mixed_error, tolerance
+from .scalar import random_points
 
 
 @dataclass
@@ -97,7 +92,7 @@ def check_claim(
     user = np.array(points, dtype=float).reshape(-1, len(xs))
 
     if callable(claimed):
-        P = np.vstack([user, _random_points([tc], xs, n_random, rng, 2.0, list(user))])
+        P = np.vstack([user, random_points([tc], xs, n_random, rng, 2.0, list(user))])
         cols = list(P.T)
         try:
             got = np.asarray([np.broadcast_to(np.asarray(c, float), (len(P),))
@@ -108,9 +103,10 @@ def check_claim(
             raise InputError(f"claimed gradient has {got.shape[0]} components, "
                              f"expected {len(xs)} ({', '.join(names)})")
         want = np.asarray(tc(*cols))
-        err = np.abs(got - want) / np.maximum(np.abs(want), 1.0)
+        # every component at every point is judged on its own
+        err = mixed_error(got.ravel(), want.ravel(), axis=0).reshape(got.shape)
         err = np.where(np.isnan(err), np.inf, err)
-        wrong = [i for i in range(len(xs)) if np.any(err[i] > CALLABLE_TOL)]
+        wrong = [i for i in range(len(xs)) if np.any(err[i] > tolerance("claim_callable"))]
         return _verdict(wrong, P, err, got, want, names, ["numeric"] * len(xs))
 
     claims = _parse_claim(list(claimed), names)
@@ -127,7 +123,7 @@ def check_claim(
     if not undecided:
         return ClaimCheck("correct", [], None, method)
     cc = compile(claims, xs, "numpy")
-    P = np.vstack([user, _random_points([tc, cc], xs, n_random, rng, 2.0, list(user))])
+    P = np.vstack([user, random_points([tc, cc], xs, n_random, rng, 2.0, list(user))])
     got_mp, want_mp = _mp_values(claims, xs, P), _mp_values(true, xs, P)
     got = np.full((len(xs), len(P)), np.nan)
     want = np.full((len(xs), len(P)), np.nan)
@@ -136,10 +132,9 @@ def check_claim(
         if g is None or w is None:
             continue
         got[:, k], want[:, k] = [float(v) for v in g], [float(v) for v in w]
-        with mpmath.workdps(DIGITS):
-            for i in undecided:
-                err[i, k] = float(abs(g[i] - w[i]) / max(1, abs(w[i])))
-    wrong = [i for i in undecided if np.any(err[i] > STRING_TOL)]
+        for i in undecided:
+            err[i, k] = float(mixed_error(g[i], w[i]))
+    wrong = [i for i in undecided if np.any(err[i] > tolerance("claim_exact"))]
     return _verdict(wrong, P, err, got, want, names, method)
 
 

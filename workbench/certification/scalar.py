@@ -12,7 +12,8 @@ three references that share none of its code path:
 
 Errors are *mixed* relative errors, ‖a − b‖∞ / max(‖b‖∞, 1) per point: relative
 for large derivatives, absolute near zero (where a relative error means
-nothing).  Tolerances, each with its reason, are in :data:`TOLERANCES`.
+nothing); both the measure and the tolerances, each with its reason, are in
+:mod:`workbench.certification.base`.
 
 At the user's own points the certificate also asks whether the derivative
 exists: f must be defined there (else ``undefined``), and one-sided difference
@@ -27,7 +28,6 @@ Random points are drawn where f and the symbolic derivatives are finite.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
 
 import mpmath
 import numpy as np
@@ -38,60 +38,9 @@ from ..backends.compile import compile
 from ..core.errors import DomainError
 from ..numerics import finite_diff
 from ..symbolic.calculus import Vars, gradient, hessian, symbols
-
-DIGITS = 50
-
-#: Maximum mixed relative error accepted against each reference, and why.
-TOLERANCES = {
-    # both sides are float64 evaluations of exact formulas; differences are round-off
-    # amplified by cancellation, far below any error a wrong formula makes
-    "autodiff": 1e-8,
-    # Richardson (order 6 for gradients, order 4 for Hessians) leaves ~1e-10 / ~1e-6
-    "finite_difference": 1e-5,
-    "finite_difference_hessian": 1e-3,
-    # float64 evaluation of the formula against the 50-digit truth
-    "high_precision": 1e-8,
-    # the formula itself at 50 digits against mpmath.diff at 50 digits
-    "formula": 1e-25,
-}
+from .base import DIGITS, Certificate, Failure, mixed_error, tolerance
 
 VERDICTS = ("certified", "mismatch", "nondifferentiable", "undefined")
-
-
-@dataclass
-class Failure:
-    point: dict[str, float]
-    reference: str
-    what: str  # "gradient" | "hessian"
-    rel_error: float
-
-
-@dataclass
-class Certificate:
-    """The outcome of checking a derivative; only ``certified`` results are answers."""
-
-    verdict: str
-    max_rel_error: dict[str, float]
-    points_checked: int
-    tolerances: dict[str, float] = field(default_factory=lambda: dict(TOLERANCES))
-    failures: list[Failure] = field(default_factory=list)
-    note: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.verdict == "certified"
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["failures"] = d["failures"][:10]
-        return d
-
-
-def _mixed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per-point ‖a − b‖∞ / max(‖b‖∞, 1); arrays are (points, ...)."""
-    a = np.asarray(a, dtype=float).reshape(len(a), -1)
-    b = np.asarray(b, dtype=float).reshape(len(b), -1)
-    return np.max(np.abs(a - b), axis=1) / np.maximum(np.max(np.abs(b), axis=1), 1.0)
 
 
 def _fd_errors(sym, method, fc, cols, levels, tol) -> np.ndarray:
@@ -105,8 +54,8 @@ def _fd_errors(sym, method, fc, cols, levels, tol) -> np.ndarray:
     fine = np.moveaxis(method(fc, cols, levels=levels), tuple(range(k)), tuple(range(-k, 0)))
     coarse = np.moveaxis(method(fc, cols, levels=levels - 1), tuple(range(k)),
                          tuple(range(-k, 0)))
-    err = _mixed(sym, fine)
-    err[_mixed(coarse, fine) > tol / 10] = np.nan
+    err = mixed_error(sym, fine, axis=0)
+    err[mixed_error(coarse, fine, axis=0) > tol / 10] = np.nan
     return err
 
 
@@ -180,7 +129,7 @@ def _require_float64_range(points: np.ndarray, names, compiled) -> None:
                                   "range (about 1.8e308); choose a point where they are finite")
 
 
-def _random_points(fs, xs, n_random, rng, box, centers):
+def random_points(fs, xs, n_random, rng, box, centers):
     """Up to ``n_random`` points where every compiled function in ``fs`` is finite."""
     n = len(xs)
     found = []
@@ -239,7 +188,7 @@ def certify(
                         dtype=float).reshape(-1, n)
     _require_float64_range(user_pts, names, [c for c in (fc, gc, hc) if c is not None])
     rng = np.random.default_rng(seed)
-    rand = _random_points([c for c in (fc, gc, hc) if c is not None], xs, n_random, rng, box,
+    rand = random_points([c for c in (fc, gc, hc) if c is not None], xs, n_random, rng, box,
                           list(user_pts))
     P = np.vstack([user_pts, rand]) if len(rand) else user_pts
     if len(P) == 0:
@@ -253,15 +202,15 @@ def certify(
     fj = sp.lambdify(xs, f, modules="jax")
     scalar = lambda v: fj(*[v[i] for i in range(n)]) + 0.0 * v[0]  # noqa: E731 - constants too
     G_ad = np.asarray(jaxutil.jit_reference(jax.vmap(jax.grad(scalar)))(jnp.asarray(P)))
-    errors = {"autodiff": _mixed(G_sym, G_ad),
+    errors = {"autodiff": mixed_error(G_sym, G_ad, axis=0),
               "finite_difference": _fd_errors(G_sym, finite_diff.gradient, fc, cols, 2,
-                                              TOLERANCES["finite_difference"])}
+                                              tolerance("finite_difference"))}
     hess_errors = {}
     if H_sym is not None:
         H_ad = np.asarray(jaxutil.jit_reference(jax.vmap(jax.hessian(scalar)))(jnp.asarray(P)))
-        hess_errors = {"autodiff": _mixed(H_sym, H_ad),
+        hess_errors = {"autodiff": mixed_error(H_sym, H_ad, axis=0),
                        "finite_difference": _fd_errors(H_sym, finite_diff.hessian, fc, cols, 1,
-                                                        TOLERANCES["finite_difference_hessian"])}
+                                                        tolerance("finite_difference_hessian"))}
 
     fmp = _mp_function(f, xs)
     gmp = compile(g, xs, "mpmath", DIGITS)
@@ -271,28 +220,24 @@ def certify(
         g_true, H_true = _mp_truth(fmp, row, n, H is not None)
         with mpmath.workdps(DIGITS):
             g_formula = list(gmp(*[mpmath.mpf(v) for v in row]))
-            formula.append(max(abs(a - b) for a, b in zip(g_formula, g_true, strict=True))
-                           / max(1, max(abs(b) for b in g_true)))
+            formula.append(mixed_error(g_formula, g_true))
             if hmp is not None:
-                h_formula = np.asarray(hmp(*[mpmath.mpf(v) for v in row])).ravel()
-                h_true = [b for r in H_true for b in r]
-                formula.append(max(abs(a - b) for a, b in zip(h_formula, h_true, strict=True))
-                               / max(1, max(abs(b) for b in h_true)))
+                formula.append(mixed_error(hmp(*[mpmath.mpf(v) for v in row]), H_true))
         hp.append(np.array([float(v) for v in g_true]))
         if H_true is not None:
             hp_h.append(np.array([[float(v) for v in r] for r in H_true]))
-    errors["high_precision"] = _mixed(G_sym, np.array(hp))
+    errors["high_precision"] = mixed_error(G_sym, np.array(hp), axis=0)
     if hp_h:
-        hess_errors["high_precision"] = _mixed(H_sym, np.array(hp_h))
+        hess_errors["high_precision"] = mixed_error(H_sym, np.array(hp_h), axis=0)
 
     failures = []
     maxima = {}
     for ref in ("autodiff", "finite_difference", "high_precision"):
-        tol = TOLERANCES[ref]
+        tol = tolerance(ref)
         maxima[ref] = float(np.nanmax(errors[ref], initial=0.0))
         checks = [("gradient", errors[ref], tol)]
         if ref in hess_errors:
-            htol = TOLERANCES["finite_difference_hessian"] if ref == "finite_difference" else tol
+            htol = tolerance("finite_difference_hessian") if ref == "finite_difference" else tol
             maxima[ref] = max(maxima[ref], float(np.nanmax(hess_errors[ref], initial=0.0)))
             checks.append(("hessian", hess_errors[ref], htol))
         for what, err, t in checks:
@@ -302,7 +247,7 @@ def certify(
                 failures.append(Failure(dict(zip(names, map(float, P[i]), strict=True)), ref,
                                         what, float(err[i])))
     worst_formula = max(formula) if formula else 0
-    if not worst_formula <= TOLERANCES["formula"]:
+    if not worst_formula <= tolerance("formula"):
         i = int(np.argmax([float(e) for e in formula])) // (2 if hmp is not None else 1)
         failures.append(Failure(dict(zip(names, map(float, P[i]), strict=True)),
                                 "high_precision", "formula", float(worst_formula)))

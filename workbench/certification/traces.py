@@ -7,7 +7,7 @@ A trace is an *answer* only when independent references agree with it:
   at 50-digit precision, a float trace to float64 round-off;
 * **JAX** - ``jax.jvp``, ``jax.vjp`` and grad-of-dot Hessian-vector products of
   the same function (float64), compared in the mixed relative error
-  |a − b| / max(1, |b|) of :mod:`workbench.certify`.
+  ‖a − b‖∞ / max(‖b‖∞, 1) of :mod:`workbench.certification.base`.
 
 Where the chain rule breaks down (a flagged node), the graph cannot say whether
 the derivative exists; :func:`one_sided` asks the function itself, with
@@ -34,19 +34,7 @@ from ..autodiff.trace import HVP, Trace, primal, read_point, read_seed
 from ..backends import jaxutil
 from ..core import budget
 from ..symbolic.calculus import symbols
-
-DIGITS = 50
-
-#: Maximum mixed relative error accepted, and why.
-TOLERANCES = {
-    # both sides exact, evaluated at 50 digits: only the last digits may differ
-    "symbolic_exact": 1e-30,
-    # a float64 sweep against the exact value: round-off of the sweep's operations
-    # (ε ≈ 2.2e-16 each), amplified by cancellation in sums of terms
-    "symbolic_float": 1e-10,
-    # JAX (float64) against the exact value: the same round-off argument
-    "jax": 1e-10,
-}
+from .base import DIGITS, mixed_error, tolerance
 
 
 @dataclass
@@ -73,14 +61,15 @@ def _mp(x):
         return mpmath.mpf(float(x))
 
 
-def mixed_error(got: Sequence, want: Sequence) -> float:
-    """max |a − b| / max(1, max |b|) over the components (inf when one is missing)."""
+def trace_error(got: Sequence, want: Sequence) -> float:
+    """The mixed relative error of trace values (duals, SymPy numbers or floats) at 50 digits.
+
+    inf when a value is missing or not real, or there is nothing to compare.
+    """
     a, b = [_mp(x) for x in got], [_mp(x) for x in want]
     if any(x is None for x in a + b) or not b:
         return float("inf")
-    with mpmath.workdps(DIGITS):
-        scale = max([mpmath.mpf(1)] + [abs(x) for x in b])
-        return float(max(abs(x - y) for x, y in zip(a, b, strict=True)) / scale)
+    return float(mixed_error(a, b))
 
 
 def _subs(graph: Graph, point: Mapping) -> dict:
@@ -132,7 +121,7 @@ def _undefined(trace: Trace, what: str) -> Agreement:
 
 
 def _compare(name: str, got, want, tol: float, show: Callable) -> Agreement:
-    err = mixed_error(got, want)
+    err = trace_error(got, want)
     ok = err <= tol
     return Agreement(name, ok, f"max mixed rel. error {err:.1e} (tolerance {tol:.0e}); "
                                f"reference {show(want)}", err)
@@ -144,7 +133,7 @@ def _show(values) -> str:
 
 
 def _symbolic_tol(trace: Trace) -> float:
-    return TOLERANCES["symbolic_exact" if trace.algebra == "exact" else "symbolic_float"]
+    return tolerance("trace_exact" if trace.algebra == "exact" else "trace_float")
 
 
 def _reference(trace: Trace, exprs, xs) -> tuple[list, list[sp.Expr], str]:
@@ -194,7 +183,7 @@ def _check_jax(trace: Trace, got, what: str) -> Agreement:
         _, pullback = jax.vjp(F, x)
         ref = np.asarray(pullback(u)[0])
         name = f"{what} equals jax.vjp"
-    return _compare(name, got, [float(r) for r in ref], TOLERANCES["jax"], _show)
+    return _compare(name, got, [float(r) for r in ref], tolerance("trace_jax"), _show)
 
 
 def same(a: sp.Expr, b: sp.Expr, xs, seconds: float = 3.0) -> bool:
@@ -259,7 +248,7 @@ def check_hvp(graph: Graph, point: Mapping, result: HVP, algebra_name: str | Non
                 sp.Integer(0)).subs(subs) for xi in xs]
     got = [result.hvp[v] for v in graph.variables]
     algebra = algebra_name if algebra_name is not None else result.algebra
-    tol = TOLERANCES["symbolic_exact" if algebra == "exact" else "symbolic_float"]
+    tol = tolerance("trace_exact" if algebra == "exact" else "trace_float")
     out = [_compare(f"HVP equals the {origin.replace('derivative', 'Hessian')} times d",
                     got, want, tol, _show)]
     F = _jax_function(graph)
@@ -272,7 +261,7 @@ def check_hvp(graph: Graph, point: Mapping, result: HVP, algebra_name: str | Non
 
         ref = jax.grad(lambda x: jnp.vdot(jax.grad(f)(x), v))(jnp.asarray(_floats(graph, pt)))
         out.append(_compare("HVP equals JAX grad of ⟨∇f, d⟩", got,
-                            [float(r) for r in np.asarray(ref)], TOLERANCES["jax"], _show))
+                            [float(r) for r in np.asarray(ref)], tolerance("trace_jax"), _show))
     return out
 
 

@@ -42,6 +42,7 @@ import sympy as sp
 from ..core.errors import InputError, ParseError, ShapeError
 from ..core.parse import CONSTANTS, FUNCTIONS, check_power, literal, read
 from . import expr as mx
+from .algebra import Algebra
 
 DEFAULT_DIM = "n"
 
@@ -178,7 +179,7 @@ def declare(tree: ast.AST, shapes=None, scalars=None, symmetric=None, pd=None,
 # ----------------------------------------------------------------------------- algebras
 
 
-class SymbolicAlgebra:
+class SymbolicAlgebra(Algebra):
     """Builds engine values (:mod:`workbench.matrix_calculus.expr`)."""
 
     def __init__(self, decl: Declarations):

@@ -49,13 +49,12 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from ..core.digits import DIGITS
 from ..core.errors import DomainError, InputError
 from ..core.functions import softplus
 from ..core.printing import to_text
 from ..symbolic.calculus import symbols
 from . import finite_diff as fd
-
-DIGITS = 50
 
 #: The working precisions a study can run in.
 DTYPES: dict[str, type] = {"float16": np.float16, "float32": np.float32, "float64": np.float64}

@@ -38,7 +38,8 @@ import numpy as np
 import sympy as sp
 
 from ..backends import jaxutil
-from ..certification.scalar import Certificate, certify
+from ..certification.base import Certificate
+from ..certification.scalar import certify
 from ..core.errors import InputError, ShapeError
 from ..core.functions import sigmoid as sym_sigmoid
 from .optimizers import EarlyStopping, Optimizer, constant

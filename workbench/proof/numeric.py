@@ -33,10 +33,9 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
+from ..core.digits import DIGITS
 from ..core.errors import WorkbenchError
 
-#: Significant digits of every evaluation.
-DIGITS = 50
 #: The longest finite sum the evaluator will add up term by term.
 MAX_SUM_TERMS = 10_000
 

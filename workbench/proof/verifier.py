@@ -6,7 +6,8 @@ For each step of a :class:`~workbench.proof.files.Proof`:
   the step is scalar; when SymPy is inconclusive or the step involves vectors,
   matrices, functions or trajectories, both sides are evaluated on random
   instances in 50-digit arithmetic and must agree to a mixed relative error
-  ‖lhs − rhs‖∞ / max(‖lhs‖∞, ‖rhs‖∞, 1) ≤ :data:`EQUAL_TOL` (widened by the
+  ‖lhs − rhs‖∞ / max(‖rhs‖∞, 1) ≤ :data:`EQUAL_TOL` (the measure of
+  :mod:`workbench.certification.base`; widened by the
   quadrature's own error estimate, when an integral is involved);
 * **inequality** - the named rule must exist, pass its own property test and
   apply to the step (:mod:`workbench.proof.rules`); then the step is
@@ -42,13 +43,14 @@ from pathlib import Path
 
 import mpmath
 
+from ..certification.base import DIGITS, mixed_error
 from ..core import budget
 from ..core.errors import BudgetExceeded, InputError
 from . import files, rules
 from .files import Claim, ObjectSpec, Proof, Step
 from .instances import KINDS, Draw
 from .language import mentions, same
-from .numeric import DIGITS, EvaluationError, Evaluator, UserFunction, is_matrix, real, shape
+from .numeric import EvaluationError, Evaluator, UserFunction, is_matrix, real, shape
 from .symbolic import SymbolTable, prove_equal
 
 #: Mixed relative error two 50-digit evaluations of equal expressions may differ by:
@@ -292,7 +294,7 @@ def _numeric_equal(step: Step, sampler: Sampler, n: int) -> StepResult:
                                              (b.rows, b.cols)):
             return StepResult(step, "failed", "", f"the sides differ in shape: lhs is "
                               f"{shape(a)}, rhs is {shape(b)}")
-        err = _mixed(a, b)
+        err = mixed_error(a, b)
         tol = EQUAL_TOL + 100 * ev.quadrature_error
         if not err <= tol:
             return StepResult(step, "failed", "", (
@@ -337,14 +339,6 @@ def _scalar(x, side: str):
     if is_matrix(x):
         raise EvaluationError(f"an inequality compares scalars; the {side} is {shape(x)}")
     return x
-
-
-def _mixed(a, b):
-    if is_matrix(a):
-        diff = max(abs(x - y) for x, y in zip(a, b, strict=True))
-        size = max([abs(x) for x in a] + [abs(y) for y in b] + [mpmath.mpf(1)])
-        return diff / size
-    return abs(a - b) / max(1, abs(a), abs(b))
 
 
 def _show(x) -> str:

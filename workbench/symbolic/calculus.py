@@ -24,6 +24,7 @@ import mpmath
 import sympy as sp
 
 from ..core import budget
+from ..core.digits import DIGITS
 from ..core.errors import InputError, ShapeError
 
 Vars = Sequence[str | sp.Symbol]
@@ -138,9 +139,6 @@ def limit(f: sp.Expr, variable: str | sp.Symbol, point, seconds: float = budget.
 
 # --------------------------------------------------------------------- critical points
 
-PRECISION_DIGITS = 50
-
-
 @dataclass
 class CriticalPoint:
     """A real solution of ∇f = 0 with its classification by Hessian eigenvalues."""
@@ -178,7 +176,7 @@ def classify(eigenvalues: Sequence[float], tol: float = 1e-20) -> str:
     return "saddle"
 
 
-def hessian_eigenvalues(H: sp.Matrix, digits: int = PRECISION_DIGITS) -> list[float]:
+def hessian_eigenvalues(H: sp.Matrix, digits: int = DIGITS) -> list[float]:
     """Eigenvalues of a symmetric constant matrix, computed in ``digits``-digit arithmetic.
 
     An exactly singular Hessian yields an exact 0 eigenvalue (checked by the
@@ -215,7 +213,7 @@ def critical_points(
     points = []
     for sol in found.solutions:
         Hp = H.subs(sol.values, simultaneous=True)
-        eig = hessian_eigenvalues(Hp if sol.exact else Hp.evalf(PRECISION_DIGITS + 10))
+        eig = hessian_eigenvalues(Hp if sol.exact else Hp.evalf(DIGITS + 10))
         points.append(
             CriticalPoint(
                 point={str(v): sol.values[v] for v in xs},

@@ -23,9 +23,9 @@ import mpmath
 import sympy as sp
 
 from ..core import budget
+from ..core.digits import DIGITS
 from ..core.errors import BudgetExceeded
 
-DIGITS = 50
 RESIDUAL = mpmath.mpf(10) ** -30
 
 

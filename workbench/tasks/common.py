@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..certification.scalar import Certificate
+from ..certification.base import Certificate
 from ..core.errors import InputError, WorkbenchError
 from ..core.parse import parse, parse_assignments, variables_of
 from .model import Table

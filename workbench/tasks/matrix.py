@@ -32,14 +32,10 @@ import numpy as np
 import sympy as sp
 
 from ..backends import jaxutil
-from ..certification.matrix import (
-    TOLERANCES,
-    ArrayAlgebra,
-    MatrixCertificate,
-    certify_derivation,
-    check_claim,
-    evaluate,
-)
+from ..certification.base import tolerance
+from ..certification.matrix import MatrixCertificate, certify_derivation
+from ..certification.matrix_algebras import ArrayAlgebra, evaluate
+from ..certification.matrix_claims import check_claim
 from ..core.errors import InputError, WorkbenchError
 from ..matrix_calculus.derive import Derivation, Unsupported, derive
 from ..matrix_calculus.expr import Commutation, Kron, Vec, walk
@@ -169,9 +165,9 @@ def _certificate_table(cert: MatrixCertificate, what: str) -> Table:
     rows = []
     for key, label in labels.items():
         if key in cert.max_rel_error:
-            tol = TOLERANCES[key]
+            tol = tolerance(key)
             if key == "finite_difference" and what != "gradient":
-                tol_text = f"{TOLERANCES[key]:.0e} / {TOLERANCES['finite_difference_hessian']:.0e}"
+                tol_text = f"{tol:.0e} / {tolerance('finite_difference_hessian'):.0e}"
             else:
                 tol_text = f"{tol:.0e}"
             rows.append([label, f"{cert.max_rel_error[key]:.1e}", tol_text])

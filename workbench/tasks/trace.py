@@ -33,7 +33,8 @@ from ..autodiff import tables
 from ..autodiff.cost import EPS, costs, difference_errors
 from ..autodiff.graph import Graph, from_assignments, from_text, inlined_subs
 from ..autodiff.trace import backward_equations, bar, forward, hvp, reverse
-from ..certification.traces import Agreement, check, check_hvp, mixed_error, one_sided, same
+from ..certification.base import tolerance
+from ..certification.traces import Agreement, check, check_hvp, one_sided, same, trace_error
 from ..core.errors import InputError, WorkbenchError
 from ..core.parse import parse, parse_number
 from ..core.printing import to_latex, to_text
@@ -267,7 +268,7 @@ def _claim_number(ex: Exercise, key: str, text: str, truth) -> tuple[bool, str]:
         c = parse(text, [])
     except WorkbenchError as exc:
         raise InputError(f"{ex.where('claimed.' + key)}: {exc}") from None
-    holds = mixed_error([c], [truth]) <= 1e-30
+    holds = trace_error([c], [truth]) <= tolerance("trace_exact")
     return holds, f"true value {to_text(truth)} ≈ {x:.12g}"
 
 
@@ -333,9 +334,10 @@ def _named_backward(ex: Exercise, out: Outcome, g: Graph, point, swept=None) -> 
         at = {sp.Symbol(k, real=True): v for k, v in numeric.point.items()}
         values = {k: (numeric.row(g.names[k]).adjoint if k in g.names else
                       numeric.gradient[k]) for k in truth}
-        err = max(mixed_error([sp.sympify(truth[k]).subs(at)], [values[k]]) for k in truth)
+        err = max(trace_error([sp.sympify(truth[k]).subs(at)], [values[k]]) for k in truth)
         out.check("named backward equations at the point equal the numeric reverse sweep",
-                  err <= 1e-30, f"max mixed rel. error {err:.1e} (exact arithmetic)")
+                  err <= tolerance("trace_exact"),
+                  f"max mixed rel. error {err:.1e} (exact arithmetic)")
     _named_claims(ex, out, g, truth, inlined, xs, bars)
 
 
