@@ -1,8 +1,14 @@
 """``python -m benchmarks``: run the benchmarks, print Markdown, write JSON.
 
-Exit status: 0 when every correctness check passed (speed targets are reported,
-not enforced: timings on a shared machine vary), 1 when a check failed, 2 for
-bad arguments.
+Run from the root of a source checkout (``workbench bench`` does exactly that);
+the benchmarks use only the public API of the installed ``workbench``.
+
+With ``--json`` it prints exactly one JSON object: ``machine``, ``versions``,
+``settings``, ``checks_passed``, ``targets_met`` and ``sections`` (per section:
+``key``, ``title``, ``rows``, ``columns``, ``notes``, ``targets``,
+``checks_passed``).  Exit status: 0 when every correctness check passed (speed
+targets are reported, not enforced: timings on a shared machine vary), 1 when a
+check failed, 2 for bad arguments (one line on stderr).
 """
 
 from __future__ import annotations
@@ -11,14 +17,38 @@ import argparse
 import os
 import sys
 
-from workbench.commands.bench import SECTIONS, add_arguments, repeats_and_points
+from .runner import (
+    QUICK_REPEATS,
+    REPEATS,
+    SECTIONS,
+    markdown,
+    repeats_and_points,
+    report,
+    run,
+    to_json,
+    write,
+)
 
-from .runner import markdown, report, run, to_json, write
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line on stderr and exit status 2, as workbench's own CLI
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    add_arguments(p)
+    p = _Parser(prog="python -m benchmarks",
+                description="Benchmarks: compiled derivatives vs autodiff and the memory floor "
+                            "(B1), derivation scaling (B2), matrix calculus (B3), GPU (B4). "
+                            "Prints Markdown tables, or one JSON object.")
+    p.add_argument("--sections", default=",".join(SECTIONS),
+                   help=f"comma-separated subset of {','.join(SECTIONS)} (default: all)")
+    p.add_argument("--quick", action="store_true", help="tiny sizes: seconds, not minutes")
+    p.add_argument("--repeats", type=int,
+                   help=f"rounds per timing (default {REPEATS}; {QUICK_REPEATS} with --quick)")
+    p.add_argument("--points", type=int, help="points for B1/B4 (default 10**6)")
+    p.add_argument("--out", help="also write the JSON report to this file")
+    p.add_argument("--markdown", help="also write the Markdown tables to this file")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 
 
@@ -59,7 +89,7 @@ def _progress(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return execute(args)
+        return execute(args, json_only=args.json)
     except ValueError as exc:
         print(f"python -m benchmarks: error: {exc}", file=sys.stderr)
         return 2

@@ -30,9 +30,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from workbench.backends import fused
 
-from workbench.commands.bench import SECTIONS, repeats_and_points
+#: The benchmark sections, and the sizes of a full run and of a ``--quick`` one.
+SECTIONS = ("B1", "B2", "B3", "B4")
+REPEATS, QUICK_REPEATS = 7, 2  # rounds per timing: a full run, --quick
+POINTS, QUICK_POINTS = 10**6, 2000  # points for B1/B4: a full run, --quick
+
+
+def repeats_and_points(quick: bool, repeats: int | None = None, points: int | None = None
+                       ) -> tuple[int, int]:
+    """(repeats, points): the ones given, else the defaults for a full or a ``quick`` run."""
+    return (repeats or (QUICK_REPEATS if quick else REPEATS),
+            points or (QUICK_POINTS if quick else POINTS))
 
 
 @dataclass
@@ -110,12 +120,6 @@ def once(step: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, out
 
 
-def mixed_error(a, b) -> float:
-    """The mixed relative difference of ``a`` from ``b``: ‖a − b‖∞ / max(‖b‖∞, 1)."""
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), 1.0))
-
-
 # ------------------------------------------------------------------ the machine
 
 def _cpu_model() -> str:
@@ -140,10 +144,8 @@ def _memory_gib() -> float | None:
 
 def machine() -> dict[str, Any]:
     """What the numbers were measured on."""
-    from workbench.backends.fused import _cores, compiler
-
-    cores = _cores()  # the cores this process may run on, as the fused kernels count them
-    cc = compiler()
+    cores = fused.cores()  # the cores this process may run on, as the fused kernels count them
+    cc = fused.compiler()
     cc_version = ""
     if cc:
         import subprocess

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from benchmarks import b1_batched, b2_scaling, b4_gpu, problems, runner
 from benchmarks.__main__ import main as bench_main
-from workbench.commands import bench as bench_command
+from workbench.cli import main as workbench_main
 
 # torch.func's Hessian goes through a deprecated torch.jit path: not ours to fix
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -98,19 +99,43 @@ def test_b3_is_reported_missing_when_its_module_is_absent(monkeypatch):
     assert section.rows == [] and "b3_matrix.py is not present" in section.notes[0]
 
 
-def test_workbench_bench_json_and_bad_input(cli):
-    code, out, err = cli("bench", "--quick", "--sections", "B4", "--json")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _bench(capfd, *argv: str):
+    """``workbench bench`` in-process; its child's output is read from the file descriptors."""
+    code = workbench_main(["bench", *argv])
+    out = capfd.readouterr()
+    return code, out.out, out.err
+
+
+def test_workbench_bench_runs_python_m_benchmarks_from_the_checkout(monkeypatch, capfd):
+    monkeypatch.chdir(ROOT)
+    code, out, err = _bench(capfd, "--quick", "--sections", "B4", "--json")
     assert code == 0
     data = json.loads(out)
     assert data["sections"]["B4"]["key"] == "B4" and data["checks_passed"] is True
-    code, out, err = cli("bench", "--sections", "B7")
+    code, out, err = _bench(capfd, "--sections", "B7")
     assert code == 2 and out == "" and err.count("\n") == 1 and "unknown B7" in err
-    code, out, err = cli("bench", "--repeats", "0", "--sections", "B4")
+    code, out, err = _bench(capfd, "--repeats", "0", "--sections", "B4")
     assert code == 2 and "--repeats must be at least 1" in err
+    code, out, err = _bench(capfd, "--help")
+    assert code == 0 and "--quick" in out and "--json" in out
 
 
-def test_workbench_bench_outside_a_checkout(monkeypatch, tmp_path, cli):
-    fake = tmp_path / "site-packages" / "workbench" / "commands" / "bench.py"
-    monkeypatch.setattr(bench_command, "__file__", str(fake))
-    code, out, err = cli("bench", "--sections", "B4")
-    assert code == 2 and "source checkout" in err and err.count("\n") == 1
+def test_workbench_bench_outside_a_checkout(monkeypatch, tmp_path, capfd):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _bench(capfd, "--quick")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "the benchmarks live in the source checkout" in err and str(tmp_path) in err
+
+
+def test_benchmarks_import_only_public_names_of_workbench():
+    import ast
+
+    for path in sorted((ROOT / "benchmarks").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("workbench"):
+                assert not node.module.startswith("workbench.commands"), path.name
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert not private, f"{path.name}: {node.module} {private}"

@@ -252,7 +252,7 @@ def test_thread_policy(monkeypatch):
     monkeypatch.delenv("WORKBENCH_THREADS")
     assert fused.threads(fused.PARALLEL_MIN_POINTS - 1) == 1
     monkeypatch.setattr(fused, "_busy_cores", lambda: 0)
-    assert fused.threads(10**6) == fused._cores()
+    assert fused.threads(10**6) == fused.cores()
     monkeypatch.setattr(fused, "_busy_cores", lambda: 99)
     assert fused.threads(10**6) == 1
 

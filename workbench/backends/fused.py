@@ -550,7 +550,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 
 @functools.cache
-def _cores() -> int:
+def cores() -> int:
+    """The CPU cores this process may run on (its affinity mask, else the machine's count)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
         (os.cpu_count() or 1)
 
@@ -585,8 +586,8 @@ def threads(points: int) -> int:
         return int(fixed)
     if points < PARALLEL_MIN_POINTS:
         return 1
-    cores = _cores()
-    return max(1, cores - _busy_cores()) if cores > 1 else 1
+    n = cores()
+    return max(1, n - _busy_cores()) if n > 1 else 1
 
 
 class Kernel:
