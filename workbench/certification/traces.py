@@ -200,7 +200,7 @@ def same(a: sp.Expr, b: sp.Expr, xs, seconds: float = 3.0) -> bool:
         va, vb = _mp(a.subs(pt)), _mp(b.subs(pt))
         if va is None or vb is None or not (mpmath.isfinite(va) and mpmath.isfinite(vb)):
             continue
-        if abs(va - vb) > mpmath.mpf(10) ** -30 * max(1, abs(vb)):
+        if mixed_error([va], [vb]) > tolerance("trace_exact"):
             return False
         checked += 1
         if checked >= 8:
