@@ -1,9 +1,9 @@
 """Symbolic calculus: gradients, Hessians, Jacobians, Taylor polynomials, limits, critical points.
 
 Everything here is exact SymPy.  Steps that can blow up (simplification,
-solving, limits) run under a time budget (:mod:`workbench.budget`); when it runs
+solving, limits) run under a time budget (:mod:`workbench.core.budget`); when it runs
 out the result says what could not be done instead of hanging.  None of these
-results is an *answer* until :mod:`workbench.certify` has checked it.
+results is an *answer* until :mod:`workbench.certification.scalar` has checked it.
 
 The gradient of f: ℝⁿ → ℝ is the column of partials ∂f/∂xᵢ; the Hessian is
 Hᵢⱼ = ∂²f/∂xᵢ∂xⱼ; the Jacobian of F: ℝⁿ → ℝᵐ is Jᵢⱼ = ∂Fᵢ/∂xⱼ (rows are

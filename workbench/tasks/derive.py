@@ -1,8 +1,8 @@
 """Tasks for the calculus basics: derivatives, critical points, limits, Jacobians, Taylor.
 
-Each task derives with :mod:`workbench.calculus`, certifies with
-:mod:`workbench.certify`, and checks the source's claims with
-:mod:`workbench.claims` — an answer is boxed only once it is certified.
+Each task derives with :mod:`workbench.symbolic.calculus`, certifies with
+:mod:`workbench.certification.scalar`, and checks the source's claims with
+:mod:`workbench.certification.claims` — an answer is boxed only once it is certified.
 """
 
 from __future__ import annotations
