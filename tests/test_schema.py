@@ -9,6 +9,7 @@ file, the exercise and the field, and write nothing; no task may have started
 from __future__ import annotations
 
 import glob
+import json
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,53 @@ def test_course_files_load():
     files = sorted(glob.glob("exercises/*.toml"))
     assert len(files) == 5
     assert sum(len(loader.load(f).exercises) for f in files) == 108
+
+
+# ---------------------------------------------------------------------------- answer keys
+
+LIMIT = 'task = "limit"\nexpr = "((3 + h)**2 - 3**2)/h"\nvar = "h"\nto = "0"\n'   # = 6 (by hand)
+
+
+@pytest.mark.parametrize(("keys", "code", "strict_code"), [
+    ('answer = { value = "6" }', 0, 0),
+    ('answer = { value = "5" }', 1, 1),
+    ('claimed = { value = "5" }', 0, 1),
+    ('claimed = { value = "6" }\nanswer = { value = "6" }', 0, 0),
+    ('claimed = { value = "5" }\nanswer = { value = "6" }', 0, 1),
+    ('claimed = { value = "6" }\nanswer = { value = "7" }', 1, 1),
+])
+def test_answer_is_asserted_claimed_is_judged(tmp_path, capsys, keys, code, strict_code):
+    path = tmp_path / "key.toml"
+    path.write_text(HEADER + LIMIT + keys + "\n", encoding="utf-8")
+    assert main(["verify", str(path), "-j", "1", "--json"]) == code
+    data = json.loads(capsys.readouterr().out)
+    reasons = [f["reason"] for f in data["failed"]]
+    if code:
+        assert any(r.startswith("answer key: claimed limit 7") or
+                   r.startswith("answer key: claimed limit 5") for r in reasons), reasons
+    # claimed statements stay source claims; answer statements never are
+    assert [c["holds"] for c in data["claims"]] == (
+        [] if "claimed" not in keys else ['value = "6"' in keys.split("\n")[0]])
+    assert main(["verify", str(path), "-j", "1", "--strict"]) == strict_code
+    capsys.readouterr()
+
+
+def test_wrong_answer_fails_the_sheet_and_names_the_exercise(tmp_path, capsys):
+    path = tmp_path / "key.toml"
+    path.write_text(HEADER + LIMIT + 'answer = { value = "5" }\n', encoding="utf-8")
+    assert main(["sheet", str(path), "-o", str(tmp_path / "out"), "-j", "1",
+                 "--no-progress"]) == 1
+    assert "FAILED: q1" in capsys.readouterr().out
+    tex = (tmp_path / "out" / "key.tex").read_text(encoding="utf-8")
+    assert "answer key: claimed limit 5" in tex
+
+
+@pytest.mark.slow
+def test_an_answer_that_compares_nothing_fails(tmp_path, capsys):
+    # a trace judges claimed/answer 'value' in reverse mode only: here nothing is compared
+    path = tmp_path / "key.toml"
+    path.write_text(HEADER + 'task = "trace"\nexpr = "x*y"\nat = "x=1,y=2"\n'
+                    'mode = "forward"\nseed = "x"\nanswer = { value = "2" }\n',
+                    encoding="utf-8")
+    assert main(["verify", str(path), "-j", "1"]) == 1
+    assert "answer key judged" in capsys.readouterr().out
