@@ -228,3 +228,18 @@ def test_an_answer_that_compares_nothing_fails(tmp_path, capsys):
                     encoding="utf-8")
     assert main(["verify", str(path), "-j", "1"]) == 1
     assert "answer key judged" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------- the reference
+
+
+def test_reference_is_generated_from_the_declarations():
+    from workbench.tasks import reference
+
+    text = reference.markdown()
+    assert (Path(__file__).parents[1] / reference.PATH).read_text(encoding="utf-8") == text, \
+        "docs/exercise-files.md is out of date: run python -m workbench.tasks.reference"
+    for name, spec in load_all().items():
+        assert f"## `{name}`" in text and spec.example in text
+        for key in {**spec.required, **spec.optional, **spec.claims}:
+            assert f"| `{key}` |" in text
