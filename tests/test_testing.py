@@ -25,6 +25,8 @@ from workbench.testing import (
     assert_matrix_hessian,
 )
 
+pytest_plugins = ["pytester"]
+
 x, y = sympy.symbols("x y")   # plain symbols, as a user writes them: matched by name
 
 
@@ -193,3 +195,95 @@ def test_matrix_hessian():
 def test_unknown_assumption_is_refused():
     assert "unknown property 'spd'" in failure(assert_matrix_gradient, "x.T @ A @ x",
                                                "2 * A @ x", "x", assume={"A": "spd"})
+
+
+# ---------------------------------------------------------------------------- the pytest plugin
+
+SHEET = """[sheet]
+title = "Plugin"
+
+[[exercise]]
+id = "good"
+task = "limit"
+expr = "((3 + h)**2 - 3**2)/h"
+var = "h"
+to = "0"
+answer = { value = "6" }
+
+[[exercise]]
+id = "bad"
+task = "limit"
+expr = "((3 + h)**2 - 3**2)/h"
+var = "h"
+to = "0"
+answer = { value = "5" }
+
+[[exercise]]
+id = "run"
+task = "optimize"
+func = "beale"
+x0 = [0.7, 1.4]
+"""
+
+
+@pytest.fixture
+def run_pytest(pytester):
+    """pytest in this process with the plugin loaded by hand (-p), as the installed entry
+    point loads it; returns the exit code and the output."""
+    import workbench.proof
+    import workbench.pytest_plugin  # noqa: F401 - imported before the runs, see below
+    from workbench.tasks.registry import load_all
+
+    load_all()   # imported once here: pytester drops modules first imported by a run
+    pytester.makefile(".toml", hw=SHEET)
+
+    def run(*args) -> tuple[int, str]:
+        result = pytester.runpytest_inprocess("-p", "workbench.pytest_plugin",
+                                              "-p", "no:cacheprovider",
+                                              "-p", "no:hypothesispytest", *args)
+        return int(result.ret), "\n".join(result.outlines + result.errlines)
+
+    return run
+
+
+def test_plugin_collects_one_item_per_exercise_with_markers(run_pytest):
+    code, out = run_pytest("--collect-only", "-q", "hw.toml")
+    assert code == 0, out
+    assert "hw.toml::good" in out and "hw.toml::run" in out and "3 tests collected" in out
+    code, out = run_pytest("--collect-only", "-q", "-m", "not slow", "hw.toml")
+    assert "2/3 tests collected (1 deselected)" in out, out
+    code, out = run_pytest("--collect-only", "-q", "-m", "task_optimize", "hw.toml")
+    assert "1/3 tests collected (2 deselected)" in out, out
+
+
+def test_plugin_fails_a_wrong_answer_with_its_file_and_id(run_pytest):
+    code, out = run_pytest("-k", "good or bad", "hw.toml")
+    assert code == 1, out
+    assert "1 failed, 1 passed, 1 deselected" in out, out
+    assert "hw.toml::bad: answer key: claimed limit 5" in out
+    assert "Traceback" not in out
+    code, out = run_pytest("-x", "-k", "good", "hw.toml")
+    assert code == 0 and "1 passed" in out, out
+
+
+def test_plugin_reports_a_bad_file_as_one_collection_error(run_pytest, pytester):
+    pytester.makefile(".toml", hw=SHEET.replace('to = "0"', 'to = "zero"', 1))
+    code, out = run_pytest("hw.toml")
+    assert code == 2, out
+    assert "hw.toml: exercise 'good': field 'to':" in out
+
+
+@pytest.mark.slow
+def test_plugin_runs_a_proof_and_names_a_broken_step(run_pytest, pytester):
+    from pathlib import Path
+
+    src = Path(__file__).parents[1] / "proofs" / "hw1-q3-1-gd-quadratic-closed-form.toml"
+    pytester.makefile(".toml", p=src.read_text(encoding="utf-8"))
+    code, out = run_pytest("p.toml")
+    assert code == 0 and "1 passed" in out, out
+    # yᵀXᵀXy = ‖Xy‖², not ‖Xy‖: the mutated step fails, located
+    text = src.read_text(encoding="utf-8").replace('rhs = "norm(X @ y)**2"', 'rhs = "norm(X @ y)"')
+    pytester.makefile(".toml", p=text)
+    code, out = run_pytest("p.toml")
+    assert code == 1 and "1 failed" in out, out
+    assert "step 2" in out and "Traceback" not in out, out
