@@ -87,9 +87,12 @@ def test_toml_nested_5000_deep_is_refused_in_one_line(tmp_path, capsys, no_tasks
     path = tmp_path / "deep.toml"
     path.write_text(HEADER + 'task = "derive"\nexpr = "x"\nwrt = ' + "[" * 5000 + "]" * 5000,
                     encoding="utf-8")
-    assert main(["verify", str(path)]) == 2
-    err = capsys.readouterr().err
-    assert f"{path}: arrays or tables nested too deeply" in err
+    out = tmp_path / "out"
+    for argv in (["verify", str(path)], ["sheet", str(path), "-o", str(out), "--no-progress"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and f"{path}: arrays or tables nested too deeply" in err
+    assert not out.exists()
 
 
 def test_unknown_sheet_key_and_unknown_field(tmp_path):
