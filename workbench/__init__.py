@@ -10,10 +10,12 @@
 Layers, top to bottom; a module imports only from layers below its own (the
 contract in ``pyproject.toml``, checked by import-linter in the test suite):
 
-* ``cli``, ``commands`` - the command line, one module per command;
+* ``cli``, ``commands`` - the command line, one module per command; ``pytest_plugin`` -
+  exercise files and proofs as pytest items;
 * ``sheets`` - LaTeX solution sheets from exercise files;
 * ``tasks`` - exercise tasks: each returns plain blocks that a sheet prints;
-* ``proof``, ``explore`` - machine-checked proofs; the REPL/notebook facade (:func:`function`);
+* ``proof``, ``explore``, ``testing`` - machine-checked proofs; the REPL/notebook facade
+  (:func:`function`); assertions for a test suite (``workbench.testing``);
 * ``optim`` - optimizers, convergence theory, classifiers, factorization;
 * ``certification`` - every result checked against independent references;
 * ``autodiff``, ``matrix_calculus`` - computation graphs and their sweeps; matrix calculus;

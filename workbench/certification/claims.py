@@ -85,8 +85,28 @@ def check_claim(
     if isinstance(f, str):
         f = parse(f, variables)
     names = list(variables) if variables is not None else sorted(map(str, f.free_symbols))
+    return compare(claimed, gradient(f, symbols(names)), names, points, n_random, seed)
+
+
+def compare(
+    claimed: Sequence[str | sp.Expr] | Callable,
+    true: Sequence[sp.Expr],
+    names: Sequence[str],
+    points: Sequence[Sequence[float]] = (),
+    n_random: int = 40,
+    seed: int = 1,
+) -> ClaimCheck:
+    """Does each claimed component equal the exact ``true`` one (functions of ``names``)?
+
+    The engine of :func:`check_claim`, for any list of exact expressions: a
+    gradient, a Hessian row, one side of an identity.
+
+    >>> compare(["2*x"], [sp.Symbol("x", real=True) * 2], ["x"]).method
+    ['symbolic']
+    """
+    names = list(names)
     xs = symbols(names)
-    true = gradient(f, xs)
+    true = list(true)
     tc = compile(true, xs, "numpy")
     rng = np.random.default_rng(seed)
     user = np.array(points, dtype=float).reshape(-1, len(xs))
@@ -99,19 +119,19 @@ def check_claim(
                               for c in claimed(*cols)])
         except Exception as exc:  # a user's callable can fail in any way; report it as such
             raise InputError(f"the claimed gradient function failed: {exc}") from None
-        if got.shape[0] != len(xs):
+        if got.shape[0] != len(true):
             raise InputError(f"claimed gradient has {got.shape[0]} components, "
-                             f"expected {len(xs)} ({', '.join(names)})")
-        want = np.asarray(tc(*cols))
+                             f"expected {len(true)} ({', '.join(names)})")
+        want = np.asarray(tc(*cols)).reshape(len(true), len(P))
         # every component at every point is judged on its own
         err = mixed_error(got.ravel(), want.ravel(), axis=0).reshape(got.shape)
         err = np.where(np.isnan(err), np.inf, err)
-        wrong = [i for i in range(len(xs)) if np.any(err[i] > tolerance("claim_callable"))]
-        return _verdict(wrong, P, err, got, want, names, ["numeric"] * len(xs))
+        wrong = [i for i in range(len(true)) if np.any(err[i] > tolerance("claim_callable"))]
+        return _verdict(wrong, P, err, got, want, names, ["numeric"] * len(true))
 
     claims = _parse_claim(list(claimed), names)
-    if len(claims) != len(xs):
-        raise InputError(f"claimed gradient has {len(claims)} components, expected {len(xs)} "
+    if len(claims) != len(true):
+        raise InputError(f"claimed gradient has {len(claims)} components, expected {len(true)} "
                          f"({', '.join(names)})")
     method = []
     undecided = []
@@ -125,9 +145,9 @@ def check_claim(
     cc = compile(claims, xs, "numpy")
     P = np.vstack([user, random_points([tc, cc], xs, n_random, rng, 2.0, list(user))])
     got_mp, want_mp = _mp_values(claims, xs, P), _mp_values(true, xs, P)
-    got = np.full((len(xs), len(P)), np.nan)
-    want = np.full((len(xs), len(P)), np.nan)
-    err = np.zeros((len(xs), len(P)))
+    got = np.full((len(true), len(P)), np.nan)
+    want = np.full((len(true), len(P)), np.nan)
+    err = np.zeros((len(true), len(P)))
     for k, (g, w) in enumerate(zip(got_mp, want_mp, strict=True)):
         if g is None or w is None:
             continue

@@ -456,4 +456,3 @@ def solve(text: str, wrt: str, shapes=None, scalars=None, symmetric=None, pd=Non
     problem = parse_matrix(text, shapes, scalars, symmetric, pd, stochastic)
     derivation = derive(problem, wrt, hessian=hessian, order=order)
     return MatrixResult(derivation, certify_derivation(derivation, **certify_options))
-

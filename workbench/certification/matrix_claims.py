@@ -22,11 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import sympy as sp
 
 from ..matrix_calculus import expr as mx
+from ..matrix_calculus.parse import parse_matrix
 from ..matrix_calculus.printing import to_numpy
 from .base import mixed_error, tolerance
-from .matrix_algebras import ArrayAlgebra, evaluate, interpret_with
+from .matrix_algebras import ArrayAlgebra, ExactAlgebra, evaluate, interpret_with
 from .matrix_instances import constants, dims_for, finite, random_array, scalar_value
 
 
@@ -106,3 +108,57 @@ def check_claim(d, what: str, text: str, sizes=(3, 4), seed: int = 1) -> Formula
     return FormulaClaim(holds, worst, detail, holds_sym)
 
 
+# ============================================================================ identities
+
+
+def _identity_error(problem, lhs: str, rhs: str, dims, rng, exact: bool) -> float:
+    """The mixed error between both sides on one random instance (NaN: none found)."""
+    decl = problem.declarations
+    for _ in range(10):
+        values = constants(decl, None, dims, rng, exact=exact)
+        alg = ExactAlgebra(values, dims) if exact else ArrayAlgebra(np, values, dims)
+        with np.errstate(all="ignore"):
+            try:
+                want = problem.interpret(alg, rhs)
+                got = problem.interpret(alg, lhs)
+            except (np.linalg.LinAlgError, ZeroDivisionError, ValueError):
+                continue   # a singular or out-of-domain instance: draw another
+        if exact:
+            err = mixed_error(sp.Matrix(got) if isinstance(got, sp.MatrixBase) else got,
+                               sp.Matrix(want) if isinstance(want, sp.MatrixBase) else want)
+        else:
+            if not finite(want):
+                continue
+            err = mixed_error(got, want)
+        if err == err and err != float("inf"):
+            return err
+    return float("nan")
+
+
+def check_identity(lhs: str, rhs: str, shapes=None, scalars=None, symmetric=None, pd=None,
+                   stochastic=None, sizes=(3, 4), seed: int = 1) -> FormulaClaim:
+    """Does the matrix identity ``lhs = rhs`` hold (both in NumPy syntax, same names)?
+
+    Both sides are read with one set of declarations (so their shapes must
+    agree), then evaluated on random instances: exactly, entry by entry in
+    rational arithmetic, at size 2 (compared at 50 digits), and in float64 at
+    ``sizes``.  Random instances are evidence, not a proof for every size.
+
+    >>> check_identity("trace(A @ B)", "trace(B @ A)").holds
+    True
+    >>> check_identity("(A @ B).T", "A.T @ B.T").holds
+    False
+    """
+    problem = parse_matrix(f"({lhs}) - ({rhs})", shapes, scalars, symmetric, pd, stochastic)
+    decl = problem.declarations
+    rng = np.random.default_rng(seed)
+    mixed = len(decl.dims) > 1
+    exact = _identity_error(problem, lhs, rhs, dims_for(decl, 2, mixed), rng, True)
+    numeric = max(_identity_error(problem, lhs, rhs, dims_for(decl, s, mixed), rng, False)
+                  for s in sizes)
+    holds = bool(exact <= tolerance("symbolic") and numeric <= tolerance("printed") * 100)
+    evidence = (f"exact rational instance at size 2 (50 digits, error {exact:.1e}) and "
+                f"float64 instances at sizes {', '.join(map(str, sizes))} "
+                f"(max rel. error {numeric:.1e})")
+    detail = ("holds on " if holds else "does not hold on ") + evidence
+    return FormulaClaim(holds, max(exact, numeric), detail)

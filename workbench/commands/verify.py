@@ -1,4 +1,8 @@
-"""``workbench verify``: run every exercise's checks and every proof; exit 1 on any failure."""
+"""``workbench verify``: run every exercise's checks and every proof; exit 1 on any failure.
+
+A wrong ``answer`` (the author's key) is a failed check; a false ``claimed``
+(quoted from a source) is reported, and fails only with ``--strict``.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,8 @@ def register(sub) -> None:
     p.add_argument("files", nargs="*", metavar="FILE.toml")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help="worker processes (default: one per core)")
+    p.add_argument("--strict", action="store_true",
+                   help="also fail on source claims (claimed) that do not hold")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
 
@@ -40,11 +46,11 @@ def run(args) -> int:
     for sheet in sheets:
         for ex in sheet.exercises:
             out = next(outcomes)
-            bad = [c for c in out.checks if not c.passed]
+            bad = [f"{c.name}: {c.detail}" for c in out.checks if not c.passed]
+            bad += _false_claims(args, [(c.statement, c.holds) for c in out.claims])
             rows.append((str(sheet.path), ex.id, not bad, len(out.checks)))
-            for c in bad:
-                failed.append({"file": str(sheet.path), "exercise": ex.id,
-                               "reason": f"{c.name}: {c.detail}"})
+            failed += [{"file": str(sheet.path), "exercise": ex.id, "reason": reason}
+                       for reason in bad]
             claims += [{"file": str(sheet.path), "exercise": ex.id, "holds": c.holds,
                         "statement": c.statement} for c in out.claims]
     if proofs is not None:
@@ -52,15 +58,25 @@ def run(args) -> int:
         done = {Path(ex.fields["proof"]).name for sheet in sheets for ex in sheet.exercises
                 if ex.task == "proof"}
         for result in proof.verify_all(proofs, skip=done):
-            rows.append((result.file, result.id, result.passed, result.checks))
+            bad = result.failures + _false_claims(
+                args, [(c.claim.statement, c.holds) for c in result.claims])
+            rows.append((result.file, result.id, not bad, result.checks))
             failed += [{"file": result.file, "exercise": result.id, "reason": reason}
-                       for reason in result.failures]
+                       for reason in bad]
             claims += [{"file": result.file, "exercise": result.id, "holds": c.holds,
                         "statement": c.claim.statement} for c in result.claims]
     passed = sum(1 for r in rows if r[2])
     data = {"exercises": len(rows), "passed": passed, "failed": failed, "claims": claims}
     emit(args, data, _readable(rows, passed, failed, claims))
     return 1 if failed else 0
+
+
+def _false_claims(args, claims: list[tuple[str, bool | None]]) -> list[str]:
+    """With --strict, every source claim that does not hold is a failure too."""
+    if not args.strict:
+        return []
+    return [f"source claim does not hold: {statement}" for statement, holds in claims
+            if holds is False]
 
 
 def _readable(rows, passed, failed, claims) -> str:

@@ -34,6 +34,17 @@ class Limit:
 LIMITS: dict[str, Limit] = {
     "random_points": Limit(100_000, "random points",
                            "each is certified at 50 digits"),
+    # exercise files (workbench.tasks.schema)
+    "dimension": Limit(500, "dimensions", "a d × d matrix is formed and factorized"),
+    "iterations": Limit(100_000, "iterations", "each step is run and recorded"),
+    "taylor_order": Limit(12, "orders", "the number of terms grows like order^variables"),
+    "derivative_order": Limit(6, "orders", "the k-th derivative is a tensor of order k"),
+    "samples": Limit(100_000, "samples", "the data set is generated and held in memory"),
+    "features": Limit(1_000, "features", "the model has one weight per feature and class"),
+    "classes": Limit(100, "classes", "the model has one weight per feature and class"),
+    "hidden_units": Limit(4_096, "units", "the layers' weight matrices grow with the square"),
+    "list_items": Limit(1_000, "items", "each item is computed and typeset"),
+    "restarts": Limit(1_000, "restarts", "each restart is a full run"),
 }
 
 

@@ -24,3 +24,5 @@ def read_toml(path: str | Path, kind: str) -> dict:
         raise InputError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:   # the reader recurses once per level of nesting
+        raise InputError(f"{path}: arrays or tables nested too deeply to read") from None

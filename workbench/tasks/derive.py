@@ -20,6 +20,7 @@ from ..symbolic import calculus
 from .common import claim_text, expr_and_vars, field_expr, parse_at, verification_table
 from .model import Boxed, Figure, Math, Outcome, Steps, Table, Text
 from .registry import Context, Exercise, task
+from .schema import EXPR, POINT, VARIABLES, Field
 
 
 def _grad_steps(names, grad) -> Steps:
@@ -45,8 +46,22 @@ def _substitute(ex: Exercise, f: sp.Expr) -> tuple[sp.Expr, Steps | None]:
     return f.subs(inner, simultaneous=True), Steps(rows)
 
 
-@task("derive", required={"expr": str},
-      optional={"wrt": list, "at": str, "hessian": bool, "substitute": dict, "simplify": bool})
+@task("derive", required={"expr": EXPR},
+      optional={"wrt": VARIABLES, "at": POINT,
+                "hessian": Field(bool, "also the Hessian"),
+                "substitute": Field(dict, 'chain rule: {x = "3*sin(2*t)"} replaces x before '
+                                    "differentiating in wrt"),
+                "simplify": Field(bool, "simplify the gradient")},
+      claims={"gradient": Field(list, "the gradient, one expression per variable",
+                                kind="exprs"),
+              "mixed": Field(str, "the mixed partial ∂²f/∂x∂y", kind="expr")},
+      example='''
+expr = "x**2*y + y**3"
+wrt = ["x", "y"]
+at = "x=1,y=2"
+hessian = true
+claimed = { gradient = ["2*x*y", "x**2 + 3*y**2"] }
+''')
 def derive(ex: Exercise, ctx: Context) -> Outcome:
     """Gradient (and Hessian) of an expression, certified; values at a point."""
     out = Outcome()
@@ -101,8 +116,16 @@ def _claims(ex, out, f, names, H):
         out.claim(f"claimed mixed partial {to_text(mixed)}", holds, f"true value {to_text(true)}")
 
 
-@task("critical", required={"expr": str},
-      optional={"wrt": list, "plot": dict, "global_min": bool})
+@task("critical", required={"expr": EXPR},
+      optional={"wrt": VARIABLES,
+                "plot": Field(dict, "surface and contour figure: {x = [lo, hi], y = [lo, hi]}"),
+                "global_min": Field(bool, "check that the minimum value is 0")},
+      claims={"minimum": Field(str, "a minimizer", kind="point")},
+      example='''
+expr = "(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2"
+wrt = ["x", "y"]
+claimed = { minimum = "x=3,y=0.5" }
+''')
 def critical(ex: Exercise, ctx: Context) -> Outcome:
     """All real critical points, classified; the certified gradient; figures."""
     out = Outcome()
@@ -178,7 +201,19 @@ def _figures(ex, ctx, out, f, names, found):
             Figure(cpdf, "Log-spaced contour levels 10^-0.5 … 10^5; the minimum is starred."))
 
 
-@task("limit", required={"expr": str, "var": str, "to": str}, optional={})
+@task("limit", required={"expr": EXPR, "var": Field(str, "the variable", kind="name"),
+                         "to": Field(str, 'the limit point: a constant, "oo" or "-oo"',
+                                     kind="limit_value")},
+      optional={},
+      claims={"value": Field(str, 'the limit, or "dne" (does not exist)', kind="limit_value"),
+              "left": Field(str, "the left-hand limit", kind="limit_value"),
+              "right": Field(str, "the right-hand limit", kind="limit_value")},
+      example='''
+expr = "((3 + h)**2 - 3**2)/h"
+var = "h"
+to = "0"
+claimed = { value = "6" }
+''')
 def limit_task(ex: Exercise, ctx: Context) -> Outcome:
     """A limit with both one-sided limits; 'does not exist' when they differ."""
     out = Outcome()
@@ -219,7 +254,15 @@ def limit_task(ex: Exercise, ctx: Context) -> Outcome:
     return out
 
 
-@task("jacobian", required={"exprs": list}, optional={"wrt": list, "at": str})
+@task("jacobian", required={"exprs": Field(list, "the outputs F_i", kind="exprs",
+                                            limit="list_items")},
+      optional={"wrt": VARIABLES, "at": POINT},
+      claims={"shape": Field(str, 'the shape of J, "m" x "n", e.g. "2x3"')},
+      example='''
+exprs = ["x*y*z", "x + y**2"]
+wrt = ["x", "y", "z"]
+claimed = { shape = "2x3" }
+''')
 def jacobian_task(ex: Exercise, ctx: Context) -> Outcome:
     """Jacobian J_ij = ∂F_i/∂x_j of a vector function (rows are outputs: m × n)."""
     out = Outcome()
@@ -238,7 +281,14 @@ def jacobian_task(ex: Exercise, ctx: Context) -> Outcome:
     return out
 
 
-@task("taylor", required={"expr": str, "at": str, "order": int}, optional={"wrt": list})
+@task("taylor", required={"expr": EXPR, "at": POINT,
+                          "order": Field(int, "the order", min=0, limit="taylor_order")},
+      optional={"wrt": VARIABLES},
+      example='''
+expr = "exp(x)"
+at = "x=0"
+order = 3
+''')
 def taylor_task(ex: Exercise, ctx: Context) -> Outcome:
     """Taylor polynomial about a point; checked against the function's own derivatives."""
     out = Outcome()

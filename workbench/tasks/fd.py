@@ -34,8 +34,20 @@ from .common import claimed_value as _claimed
 from .common import field_expr, parse_at
 from .model import Boxed, Figure, Math, Outcome, Steps, Table, Text
 from .registry import Context, Exercise, task
+from .schema import EXPR, POINT, VARIABLES, Field
 
-_LINE_FIELDS = {"wrt": str, "variables": list}
+_LINE_FIELDS = {
+    "wrt": Field(str, "the variable of the partial derivative (default: the only one)",
+                 kind="name"),
+    "variables": VARIABLES,
+}
+_DTYPE = Field(str, "floating-point type", choices=tuple(precision.DTYPES))
+_DTYPES = Field(list, "floating-point types (float16, float32, float64)", limit="list_items")
+_METHOD = Field(str, "difference method", choices=fd.METHODS)
+_STEPS = Field(list, 'steps h: numbers or expressions in eps, e.g. "sqrt(eps)"',
+               limit="list_items")
+_DERIVATIVE = Field(str, 'the derivative\'s value: exact ("exp(2)") or a decimal that must '
+                    "round correctly", kind="number")
 
 
 # ------------------------------------------------------------------ shared helpers
@@ -124,8 +136,20 @@ def _claim_derivative(ex: Exercise, out: Outcome, line, exact, truth) -> None:
 
 # ------------------------------------------------------------------ task: fd
 
-@task("fd", required={"expr": str, "at": str},
-      optional={**_LINE_FIELDS, "dtypes": list, "compare": bool})
+@task("fd", required={"expr": EXPR, "at": POINT},
+      optional={**_LINE_FIELDS, "dtypes": _DTYPES,
+                "compare": Field(bool, "compare every method in a figure")},
+      claims={"derivative": _DERIVATIVE,
+              "differentiable": Field(bool, "whether the derivative exists at the point"),
+              "h_opt": Field(dict, 'optimal step per method: { forward = "sqrt(eps)" }'),
+              "orders": Field(dict, "error order per method: { forward = 1 }"),
+              "more_accurate": Field(list, "[better, worse]: two method names")},
+      example='''
+expr = "exp(x)"
+at = "x=2"
+dtypes = ["float64", "float32"]
+claimed = { derivative = "exp(2)", orders = { forward = 1, central = 2 } }
+''')
 def fd_task(ex: Exercise, ctx: Context) -> Outcome:
     """Precision study: every finite-difference method against the 50-digit truth."""
     out = Outcome()
@@ -349,8 +373,19 @@ def _python_quotient(line: precision.Line, method: str, h: float) -> float | Non
         return None
 
 
-@task("fd_values", required={"expr": str, "at": str, "h": list},
-      optional={**_LINE_FIELDS, "methods": list, "dtype": str})
+@task("fd_values", required={"expr": EXPR, "at": POINT, "h": _STEPS},
+      optional={**_LINE_FIELDS, "methods": Field(list, "difference methods (default: forward)",
+                                                 limit="list_items"),
+                "dtype": _DTYPE},
+      claims={"values": Field(list, "the printed quotients, one string per step and method",
+                              limit="list_items"),
+              "derivative": _DERIVATIVE},
+      example='''
+expr = "x**2"
+at = "x=3"
+h = [0.01, 0.001]
+claimed = { values = ["6.0099999999999849", "6.0009999999996951"] }
+''')
 def fd_values_task(ex: Exercise, ctx: Context) -> Outcome:
     """Difference quotients at given steps, printed exactly, against the truth."""
     out = Outcome()
@@ -414,8 +449,22 @@ def _check_python(out, line, method, h, value) -> None:
 
 # ------------------------------------------------------------------ task: fd_step
 
-@task("fd_step", required={"expr": str, "at": str, "wrt": str, "eps": float},
-      optional={"variables": list, "method": str})
+@task("fd_step", required={"expr": EXPR, "at": POINT, "wrt": _LINE_FIELDS["wrt"],
+                           "eps": Field(float, "the working precision ε", above=0, max=1)},
+      optional={"variables": VARIABLES, "method": _METHOD},
+      claims={"h": Field(str, "the step size", kind="number"),
+              "exact": Field(bool, "the difference is exact here"),
+              "h_irrelevant": Field(bool, "the size of h does not matter"),
+              "derivative": _DERIVATIVE},
+      example='''
+expr = "x1*x3 + x2"
+variables = ["x1", "x2", "x3"]
+at = "x1=1,x2=1,x3=1"
+wrt = "x3"
+eps = 1e-4
+method = "central"
+claimed = { exact = true }
+''')
 def fd_step_task(ex: Exercise, ctx: Context) -> Outcome:
     """One derivative at a stated working precision ε with the step h = √ε(1 + ‖x‖)."""
     out = Outcome()
@@ -527,7 +576,18 @@ def _step_claims(ex, out, line, method, h, tr, eps_value, exact_value, exact, sc
 
 # ------------------------------------------------------------------ task: machine_eps
 
-@task("machine_eps", required={}, optional={"dtypes": list, "values": list})
+@task("machine_eps", required={},
+      optional={"dtypes": _DTYPES,
+                "values": Field(list, 'small numbers v for 1 + v: numbers or "eps"',
+                                limit="list_items")},
+      claims={"eps": Field(str, "float64 machine epsilon", kind="number"),
+              "printed": Field(list, "how 1 + v prints, one string per value",
+                               limit="list_items"),
+              "smallest_addend": Field(bool, "ε is the smallest number that survives 1 + ε")},
+      example='''
+values = [1e-16, "eps"]
+claimed = { eps = "2.22e-16" }
+''')
 def machine_eps_task(ex: Exercise, ctx: Context) -> Outcome:
     """Machine epsilon per type (finfo and measured), and 1 + v for small v."""
     out = Outcome()
@@ -609,8 +669,16 @@ def _eps_claims(ex, out, values) -> None:
 _DEFAULT_STEPS = [10.0 ** -k for k in range(2, 17, 2)]
 
 
-@task("cancellation", required={"expr": str, "at": str},
-      optional={**_LINE_FIELDS, "h": list, "dtype": str, "method": str})
+@task("cancellation", required={"expr": EXPR, "at": POINT},
+      optional={**_LINE_FIELDS, "h": _STEPS, "dtype": _DTYPE, "method": _METHOD},
+      claims={"zero_at": Field(list, "steps h at which f(x + h) − f(x) rounds to 0",
+                               limit="list_items")},
+      example='''
+expr = "x**2"
+at = "x=3"
+h = [1e-2, 1e-8, 1e-16]
+claimed = { zero_at = [1e-16] }
+''')
 def cancellation_task(ex: Exercise, ctx: Context) -> Outcome:
     """Digits lost in f(x+h) − f(x), and one derivative in every precision."""
     out = Outcome()

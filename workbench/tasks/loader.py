@@ -1,4 +1,4 @@
-"""Exercise files: TOML, validated field by field with located errors.
+r"""Exercise files: TOML, validated field by field with located errors.
 
 Layout::
 
@@ -12,9 +12,25 @@ Layout::
     task = "critical"                             # a registered task
     statement = "Find the global minimum ..."     # prose, escaped when typeset
     expr = "(1.5 - x + x*y)**2 + ..."             # task fields ...
-    claimed = { point = "x=3,y=0.5" }             # what the source states (checked)
+    claimed = { minimum = "x=3,y=0.5" }           # what the source states (judged)
+    answer = { minimum = "x=3,y=0.5" }            # the author's own key (asserted)
 
-Every error names the file, the exercise and the field.
+Every field is checked here, against the task's declarations
+(:mod:`workbench.tasks.schema`), before any exercise runs: its type, range and
+stated limit, expressions and points parsed, proof files located, the keys of
+``claimed`` and ``answer``.  Every error names the file, the exercise and the
+field.  The format's reference, ``docs/exercise-files.md``, is generated from
+the same declarations (``python -m workbench.tasks.reference``).
+
+>>> import tempfile, pathlib
+>>> bad = pathlib.Path(tempfile.mkdtemp()) / "bad.toml"
+>>> _ = bad.write_text('[sheet]\ntitle = "T"\n[[exercise]]\nid = "q1"\ntask = "critical"\n'
+...                    'expr = "x**2"\nclaimed = { minimun = "x=0" }\n')
+>>> try:
+...     load(bad)
+... except InputError as exc:
+...     print(str(exc).split(": ", 2)[2])
+field 'claimed.minimun': not a key of claimed for task 'critical' (allowed: minimum)
 """
 
 from __future__ import annotations
@@ -24,9 +40,10 @@ from pathlib import Path
 
 from ..core.errors import InputError
 from ..core.tomlfile import read_toml
-from .registry import Exercise, load_all
+from .registry import Exercise, TaskSpec, load_all
+from .schema import check_type, read
 
-COMMON = {"id", "title", "task", "statement", "claimed", "source"}
+COMMON = {"id", "title", "task", "statement", "claimed", "answer", "source"}
 
 
 @dataclass
@@ -38,21 +55,65 @@ class ExerciseFile:
     preamble: str = ""
 
 
-def _type_name(t) -> str:
-    if isinstance(t, tuple):
-        return " or ".join(x.__name__ for x in t)
-    return t.__name__
+def _claims(spec: TaskSpec, value, key: str, where: str, folder: Path):
+    """``claimed`` or ``answer`` checked against the task's declared claim keys."""
+    if not spec.claims:
+        raise InputError(f"{where}: field '{key}': task '{spec.name}' takes no {key}")
+    if spec.claim_list and isinstance(value, list):   # one table per claimed formula
+        return [_claim_table(spec, item, f"{key}[{i}]", where, folder)
+                for i, item in enumerate(value)]
+    return _claim_table(spec, value, key, where, folder)
 
 
-def _check_type(value, expected, where: str) -> None:
-    types = expected if isinstance(expected, tuple) else (expected,)
-    if float in types and isinstance(value, int) and not isinstance(value, bool):
-        return
-    if isinstance(value, bool) and bool not in types:
-        raise InputError(f"{where}: expected {_type_name(expected)}, got a boolean")
-    if not isinstance(value, types):
-        raise InputError(f"{where}: expected {_type_name(expected)}, "
-                         f"got {type(value).__name__} {value!r:.60}")
+def _claim_table(spec: TaskSpec, value, key: str, where: str, folder: Path) -> dict:
+    allowed = ", ".join(sorted(spec.claims))
+    if not isinstance(value, dict):
+        raise InputError(f"{where}: field '{key}': expected a table of claims such as "
+                         f"{{ {next(iter(spec.claims))} = ... }} (keys: {allowed}), "
+                         f"got {type(value).__name__} {value!r:.40}")
+    out = {}
+    for k, v in value.items():
+        if k not in spec.claims:
+            raise InputError(f"{where}: field '{key}.{k}': not a key of {key.split('[')[0]} "
+                             f"for task '{spec.name}' (allowed: {allowed})")
+        out[k] = read(spec.claims[k], v, f"{where}: field '{key}.{k}'", folder)
+    missing = [k for k, f in spec.claims.items() if f.required and k not in out]
+    if missing:
+        raise InputError(f"{where}: field '{key}.{missing[0]}': required in every claim")
+    return out
+
+
+def _exercise(item: dict, i: int, name: str, tasks: dict, folder: Path) -> Exercise:
+    """One ``[[exercise]]`` table checked field by field."""
+    if not isinstance(item, dict):
+        raise InputError(f"{name}: exercise #{i} is not a table")
+    ex_id = item.get("id")
+    if not isinstance(ex_id, str) or not ex_id.strip():
+        raise InputError(f"{name}: exercise #{i}: field 'id': a non-empty string is required")
+    where = f"{name}: exercise '{ex_id}'"
+    task_name = item.get("task")
+    if task_name not in tasks:
+        raise InputError(f"{where}: field 'task': unknown task {task_name!r} "
+                         f"(known: {', '.join(sorted(tasks))})")
+    spec = tasks[task_name]
+    for key in ("title", "statement", "source"):
+        if key in item:
+            check_type(item[key], (str,), f"{where}: field '{key}'")
+    fields = {k: v for k, v in item.items() if k not in COMMON}
+    for key in spec.required:
+        if key not in fields:
+            raise InputError(f"{where}: field '{key}': required by task '{task_name}'")
+    for key, value in fields.items():
+        declared = spec.required.get(key, spec.optional.get(key))
+        if declared is None:
+            allowed = sorted(set(spec.required) | set(spec.optional) | COMMON)
+            raise InputError(f"{where}: field '{key}': not a field of task '{task_name}' "
+                             f"(allowed: {', '.join(allowed)})")
+        fields[key] = read(declared, value, f"{where}: field '{key}'", folder)
+    claimed, answer = (_claims(spec, item[k], k, where, folder) if k in item else None
+                       for k in ("claimed", "answer"))
+    return Exercise(name, ex_id, item.get("title", ex_id), task_name, item.get("statement", ""),
+                    fields, claimed, item.get("source", ""), answer)
 
 
 def load(path: str | Path) -> ExerciseFile:
@@ -66,6 +127,13 @@ def load(path: str | Path) -> ExerciseFile:
     raw = data.get("exercise")
     if not isinstance(raw, list) or not raw:
         raise InputError(f"{name}: needs at least one [[exercise]]")
+    unknown_sheet = set(sheet) - {"title", "source", "preamble"}
+    if unknown_sheet:
+        raise InputError(f"{name}: [sheet]: unknown key(s): {', '.join(sorted(unknown_sheet))} "
+                         "(allowed: preamble, source, title)")
+    for key in ("source", "preamble"):
+        if key in sheet:
+            check_type(sheet[key], (str,), f"{name}: [sheet]: {key}")
     unknown_top = set(data) - {"sheet", "exercise"}
     if unknown_top:
         raise InputError(f"{name}: unknown top-level table(s): {', '.join(sorted(unknown_top))}")
@@ -73,36 +141,10 @@ def load(path: str | Path) -> ExerciseFile:
     seen: set[str] = set()
     exercises = []
     for i, item in enumerate(raw, 1):
-        if not isinstance(item, dict):
-            raise InputError(f"{name}: exercise #{i} is not a table")
-        ex_id = item.get("id")
-        if not isinstance(ex_id, str) or not ex_id.strip():
-            raise InputError(f"{name}: exercise #{i}: field 'id': a non-empty string is required")
-        where = f"{name}: exercise '{ex_id}'"
-        if ex_id in seen:
-            raise InputError(f"{where}: field 'id': duplicate id")
-        seen.add(ex_id)
-        task_name = item.get("task")
-        if task_name not in tasks:
-            raise InputError(f"{where}: field 'task': unknown task {task_name!r} "
-                             f"(known: {', '.join(sorted(tasks))})")
-        spec = tasks[task_name]
-        for key in ("title", "statement", "source"):
-            if key in item:
-                _check_type(item[key], str, f"{where}: field '{key}'")
-        fields = {k: v for k, v in item.items() if k not in COMMON}
-        for key in spec.required:
-            if key not in fields:
-                raise InputError(f"{where}: field '{key}': required by task '{task_name}'")
-        for key, value in fields.items():
-            expected = spec.required.get(key, spec.optional.get(key))
-            if expected is None:
-                allowed = sorted(set(spec.required) | set(spec.optional) | COMMON)
-                raise InputError(f"{where}: field '{key}': not a field of task '{task_name}' "
-                                 f"(allowed: {', '.join(allowed)})")
-            _check_type(value, expected, f"{where}: field '{key}'")
-        exercises.append(Exercise(name, ex_id, item.get("title", ex_id), task_name,
-                                  item.get("statement", ""), fields, item.get("claimed"),
-                                  item.get("source", "")))
+        ex = _exercise(item, i, name, tasks, path.resolve().parent)
+        if ex.id in seen:
+            raise InputError(f"{name}: exercise '{ex.id}': field 'id': duplicate id")
+        seen.add(ex.id)
+        exercises.append(ex)
     return ExerciseFile(path, sheet["title"], sheet.get("source", ""), exercises,
                         sheet.get("preamble", ""))

@@ -43,6 +43,7 @@ from ..matrix_calculus.parse import MatrixProblem, parse_matrix
 from ..matrix_calculus.printing import to_latex, to_numpy
 from .model import Boxed, Math, Outcome, RawLatex, Steps, Table, Text
 from .registry import Context, Exercise, task
+from .schema import Field
 
 NAMES = (str, list)
 
@@ -222,11 +223,42 @@ def _solve_one(ex: Exercise, problem: MatrixProblem, wrt: str, out: Outcome) -> 
     return d if cert.ok else None
 
 
-@task("matrix", required={"expr": str, "wrt": NAMES},
-      optional={"shapes": (str, dict), "scalars": NAMES, "symmetric": NAMES, "pd": NAMES,
-                "stochastic": NAMES, "hessian": bool, "order": int, "rewrite": str,
-                "identity": str, "hessian_of": str, "at": dict, "points": list, "note": str,
-                "out_of_scope": str})
+_MATRIX_EXPR = Field(str, 'the function in NumPy syntax, e.g. "norm(A @ x - b)**2 / 2"',
+                    kind="matrix_expr")
+_MATRIX_NAMES = Field((str, list), 'names, ["A", "B"] or "A, B"', kind="names")
+
+
+@task("matrix", required={"expr": _MATRIX_EXPR,
+                          "wrt": Field((str, list), "the variable(s) to differentiate in",
+                                       kind="names")},
+      optional={"shapes": Field((str, dict), 'shapes, "A=m,n x=n" or { A = "m,n" }'),
+                "scalars": _MATRIX_NAMES, "symmetric": _MATRIX_NAMES, "pd": _MATRIX_NAMES,
+                "stochastic": _MATRIX_NAMES,
+                "hessian": Field(bool, "also the Hessian"),
+                "order": Field(int, "higher derivatives of a scalar function of a scalar",
+                               min=1, limit="derivative_order"),
+                "rewrite": Field(str, "prose: how the source's expression was rewritten"),
+                "identity": Field(str, "a named numeric check of the rewrite",
+                                  choices=tuple(IDENTITIES)),
+                "hessian_of": Field(str, "show that the Jacobian of expr is the Hessian of "
+                                    "this function", kind="matrix_expr"),
+                "at": Field(dict, "one concrete instance: name -> number or nested list"),
+                "points": Field(list, "values of a scalar variable for a table of f^(k)",
+                                kind="numbers", limit="list_items"),
+                "note": Field(str, "prose"), "out_of_scope": Field(str, "prose")},
+      claims={"formula": Field(str, "the claimed formula in NumPy syntax", required=True),
+              "statement": Field(str, "the source's words"),
+              "what": Field(str, "which result the formula is: gradient, hessian, jacobian, "
+                            "hvp, hessian_kron or derivative_k"),
+              "wrt": Field(str, "the variable (default: the first of wrt)", kind="name")},
+      claim_list=True,
+      example='''
+expr = "norm(A @ x - b)**2 / 2"
+wrt = "x"
+shapes = "A=m,n b=m"
+hessian = true
+claimed = { statement = "the gradient is Aᵀ(Ax − b)", formula = "A.T @ (A @ x - b)" }
+''')
 def matrix(ex: Exercise, ctx: Context) -> Outcome:
     """Gradient, Jacobian, Hessian in vectors and matrices by differentials, certified."""
     out = Outcome()

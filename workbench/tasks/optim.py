@@ -36,6 +36,9 @@ from .common import claimed_value as _claimed
 from .common import expr_and_vars, fmt, parse_at, verification_table
 from .model import Boxed, Figure, Math, Outcome, Steps, Table, Text
 from .registry import Context, Exercise, task
+from .schema import EXPR, LEARNING_RATE, POINT, SEED, STEPS, VARIABLES, Field
+
+_FUNC = Field(str, 'a named test function ("beale", "rosenbrock", ...) or an expression')
 
 
 def _figure(ctx: Context, ex: Exercise, name: str):
@@ -61,9 +64,24 @@ def _g(x: float) -> str:
 # ------------------------------------------------------------------------------ step tables
 
 
-@task("step_table", required={"expr": str},
-      optional={"x0": (str, float), "eta": (str, float), "etas": list, "steps": int,
-                "ascent": bool, "wrt": list})
+@task("step_table", required={"expr": EXPR},
+      optional={"x0": Field((str, float), "the start (default 0)", kind="number"),
+                "eta": Field((str, float), "the learning rate (default 0.1)", kind="number",
+                             above=0),
+                "etas": Field(list, "more learning rates to compare", kind="numbers", above=0,
+                              limit="list_items"),
+                "steps": Field(int, "steps in the table (default 5)", min=1, limit="iterations"),
+                "ascent": Field(bool, "gradient ascent instead of descent"),
+                "wrt": VARIABLES},
+      claims={"values": Field(list, "the iterates x_1, x_2, ...", kind="numbers",
+                              limit="list_items")},
+      example='''
+expr = "x**2 - 4*x + 4"
+x0 = "0"
+eta = "0.4"
+steps = 3
+claimed = { values = ["1.6", "1.92", "1.984"] }
+''')
 def step_table(ex: Exercise, ctx: Context) -> Outcome:
     """Gradient descent/ascent by hand in exact arithmetic; the effect of the learning rate."""
     out = Outcome()
@@ -179,10 +197,31 @@ def _eta_comparison(ex, ctx, out, obj, f, names, x0, steps, ascent):
 # ------------------------------------------------------------------------------- optimize
 
 
-@task("optimize", required={"func": str, "x0": list},
-      optional={"method": str, "lr": float, "steps": int, "tol": float, "momentum": float,
-                "beta1": float, "beta2": float, "eps": float, "compare": list, "torch": bool,
-                "expect_minimum": bool, "surface": bool})
+@task("optimize", required={"func": _FUNC, "x0": Field(list, "the start", kind="floats",
+                                                       limit="list_items")},
+      optional={"method": Field(str, "the optimizer", choices=tuple(optim.RULES)),
+                "lr": LEARNING_RATE, "steps": STEPS,
+                "tol": Field(float, "stop when f changes by less", min=0),
+                "momentum": Field(float, "momentum coefficient", min=0, max=1),
+                "beta1": Field(float, "Adam's first-moment decay", min=0, max=1),
+                "beta2": Field(float, "Adam's second-moment decay", min=0, max=1),
+                "eps": Field(float, "Adam's ε", above=0),
+                "compare": Field(list, "more runs: tables of method, lr, ... and a label",
+                                 limit="list_items"),
+                "torch": Field(bool, "check the run against PyTorch's optimizer"),
+                "expect_minimum": Field(bool, "the run must reach a known minimizer"),
+                "surface": Field(bool, "draw the paths on the surface")},
+      claims={"final": Field(list, "where the run ends", kind="floats", limit="list_items"),
+              "run": Field(str, "the label of the run the claim is about"),
+              "tolerance": Field(float, "distance accepted (default 1e-3)", above=0)},
+      example='''
+func = "beale"
+x0 = [0.7, 1.4]
+method = "adam"
+lr = 0.1
+steps = 1000
+claimed = { final = [3.0, 0.5] }
+''')
 def optimize(ex: Exercise, ctx: Context) -> Outcome:
     """An optimizer run on a test function: path, certificate, torch reference, claims."""
     out = Outcome()
@@ -300,7 +339,17 @@ def _optimize_figures(ex, ctx, out, obj, runs, main_label):
 RATE_NAMES = ["eta", "lmin", "lmax", "kappa"]
 
 
-@task("rate", required={}, optional={"eigs": list, "eta": (str, float)})
+@task("rate", required={},
+      optional={"eigs": Field(list, "eigenvalues of the Hessian (positive)", kind="numbers",
+                              above=0, limit="list_items"),
+                "eta": Field((str, float), "a step size to evaluate", kind="number")},
+      claims={"eta_opt": Field(str, "η* in lmin, lmax (or kappa)", kind="expr"),
+              "rate_opt": Field(str, "R* in lmin, lmax (or kappa)", kind="expr"),
+              "rate_negative_eta": Field(str, "rate(η) for η < 0", kind="expr")},
+      example='''
+eigs = ["1", "10"]
+claimed = { eta_opt = "2/(lmax + lmin)" }
+''')
 def rate_task(ex: Exercise, ctx: Context) -> Outcome:
     """rate(η) as a piecewise function, η* and R*, derived and checked; numbers for given λ."""
     out = Outcome()
@@ -390,7 +439,15 @@ def _rate_claims(ex, out, d):
 # -------------------------------------------------------------------------- convergence (Q3)
 
 
-@task("convergence", required={}, optional={"kappas": list, "d": int, "seed": int})
+@task("convergence", required={},
+      optional={"kappas": Field(list, "condition numbers κ ≥ 1", kind="numbers", min=1,
+                                limit="list_items"),
+                "d": Field(int, "dimension of the quadratic", min=2, limit="dimension"),
+                "seed": SEED},
+      example='''
+kappas = [10, 100]
+d = 6
+''')
 def convergence_task(ex: Exercise, ctx: Context) -> Outcome:
     """f(w(t)) in closed form and rate(η) measured on GD runs on random SPD H with given κ."""
     out = Outcome()
@@ -451,7 +508,14 @@ def convergence_task(ex: Exercise, ctx: Context) -> Outcome:
 # -------------------------------------------------------------------- preconditioned GD (Q2)
 
 
-@task("preconditioned", required={}, optional={"d": int, "kappa": float, "seed": int})
+@task("preconditioned", required={},
+      optional={"d": Field(int, "dimension", min=2, limit="dimension"),
+                "kappa": Field(float, "condition number", min=1), "seed": SEED},
+      claims={"bound_inclusive_converges": Field(bool, "GD converges at η = 2/λmax")},
+      example='''
+d = 5
+kappa = 100.0
+''')
 def preconditioned(ex: Exercise, ctx: Context) -> Outcome:
     """A = H⁻¹, η = 1 in one step; the step-size bound on examples; gradient flow by RK4."""
     out = Outcome()
@@ -586,7 +650,15 @@ def _flow(ex, ctx, out, H, w0, rng):
 # ------------------------------------------------------------------------ local rate (Beale)
 
 
-@task("local_rate", required={"func": str, "at": str}, optional={"start": list, "steps": int})
+@task("local_rate", required={"func": _FUNC, "at": POINT},
+      optional={"start": Field(list, "a start near the minimum", kind="floats",
+                               limit="list_items"),
+                "steps": STEPS},
+      example='''
+func = "beale"
+at = "x=3,y=0.5"
+start = [0.7, 1.4]
+''')
 def local_rate(ex: Exercise, ctx: Context) -> Outcome:
     """Hessian at a minimum → κ, the locally optimal η, and what GD does near the minimum."""
     out = Outcome()
@@ -653,9 +725,18 @@ def local_rate(ex: Exercise, ctx: Context) -> Outcome:
 # ---------------------------------------------------------------------------- classifiers
 
 
-@task("classifier", required={"kind": str},
-      optional={"n_samples": int, "n_features": int, "n_classes": int, "lr": float,
-                "epochs": int, "sgd_epochs": int, "seed": int, "separation": float})
+@task("classifier", required={"kind": Field(str, "the model", choices=models.KINDS)},
+      optional={"n_samples": Field(int, "data points", min=2, limit="samples"),
+                "n_features": Field(int, "features", min=1, limit="features"),
+                "n_classes": Field(int, "classes (softmax)", min=2, limit="classes"),
+                "lr": LEARNING_RATE, "epochs": STEPS, "sgd_epochs": STEPS, "seed": SEED,
+                "separation": Field(float, "distance between the classes", above=0)},
+      example='''
+kind = "logistic"
+n_samples = 200
+lr = 0.1
+epochs = 1000
+''')
 def classifier(ex: Exercise, ctx: Context) -> Outcome:
     """Logistic/softmax regression: gradient (1/m)Xᵀ(P − Y) derived and certified; batch vs SGD."""
     out = Outcome()
@@ -715,8 +796,22 @@ def classifier(ex: Exercise, ctx: Context) -> Outcome:
 
 
 @task("mlp", required={},
-      optional={"hidden": list, "data": str, "n_samples": int, "lr": float, "epochs": int,
-                "gamma": float, "every": int, "patience": int, "min_delta": float, "seed": int})
+      optional={"hidden": Field(list, "units per hidden layer", kind="units",
+                                limit="list_items"),
+                "data": Field(str, "the data set", choices=("blobs", "rings", "xor")),
+                "n_samples": Field(int, "data points", min=2, limit="samples"),
+                "lr": LEARNING_RATE, "epochs": STEPS,
+                "gamma": Field(float, "step decay factor", above=0, max=1),
+                "every": Field(int, "epochs between decays", min=1, limit="iterations"),
+                "patience": Field(int, "early-stopping patience (epochs)", min=1,
+                                  limit="iterations"),
+                "min_delta": Field(float, "smallest improvement that counts", min=0),
+                "seed": SEED},
+      example='''
+hidden = [16]
+data = "rings"
+epochs = 2000
+''')
 def mlp_task(ex: Exercise, ctx: Context) -> Outcome:
     """An MLP trained by hand-written backprop: gradient check, step decay, early stopping."""
     out = Outcome()
@@ -806,8 +901,17 @@ def lab_early_stopping(losses, patience: int, min_delta: float) -> int | None:
 # ----------------------------------------------------------------------------- factorize
 
 
-@task("factorize", required={"rank": int},
-      optional={"epochs": int, "lr": float, "seed": int, "seeds": int})
+@task("factorize", required={"rank": Field(int, "rank of U V (the Iris data has 4 features)",
+                                            min=1, max=4)},
+      optional={"epochs": STEPS, "lr": LEARNING_RATE, "seed": SEED,
+                "seeds": Field(int, "random restarts", min=1, limit="restarts")},
+      claims={"loss": Field(float, "the final loss")},
+      example='''
+rank = 2
+epochs = 1000
+lr = 0.01
+claimed = { loss = 15.54 }
+''')
 def factorize_task(ex: Exercise, ctx: Context) -> Outcome:
     """GD on ‖A − UV‖²_F for the centered Iris data against the Eckart–Young optimum."""
     out = Outcome()

@@ -30,6 +30,7 @@ from ..proof.rules import RULES
 from ..proof.verifier import ProofResult, StepResult, check
 from .model import Boxed, Outcome, RawLatex, Text
 from .registry import Context, Exercise, task
+from .schema import Field
 
 #: Shown characters of ``lhs rel rhs`` that fit on one row of a chain.
 LINE = 50
@@ -156,7 +157,10 @@ class _Missing(dict):
         return "?"
 
 
-@task("proof", required={"proof": str})
+@task("proof", required={"proof": Field(str, "the proof file (TOML)", kind="proof_file")},
+      example='''
+proof = "proofs/hw1-q1-beta-smooth-lemma.toml"
+''')
 def proof(ex: Exercise, ctx: Context) -> Outcome:
     """A proof from proofs/, every step verified, rendered with its justifications."""
     if ex.claimed is not None:

@@ -1,9 +1,14 @@
-"""The task table: task name -> (handler, field specification).
+"""The task table: task name -> (handler, field declarations).
 
 Tasks register themselves, so adding a capability to the sheets is one new
-module under :mod:`workbench.tasks` plus its name in :data:`TASK_MODULES`::
+module under :mod:`workbench.tasks` plus its name in :data:`TASK_MODULES`.
+Each declares its fields once (:class:`~workbench.tasks.schema.Field`, or a
+bare TOML type), and the keys its ``claimed``/``answer`` tables may hold; the
+loader checks them all before any task runs, and the format's reference
+(``docs/exercise-files.md``) is generated from the same declarations::
 
-    @task("derive", required={"expr": str}, optional={"wrt": list, "at": dict})
+    @task("derive", required={"expr": EXPR}, optional={"wrt": VARIABLES, "at": POINT},
+          claims={"gradient": Field(list, "the gradient", kind="exprs")})
     def derive(ex: Exercise, ctx: Context) -> Outcome:
         ...
 """
@@ -12,11 +17,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .model import Outcome
+from .schema import Field
 
 #: Modules under workbench.tasks that define tasks.
 TASK_MODULES = ["derive", "fd", "trace", "optim", "proof", "matrix"]
@@ -34,6 +40,7 @@ class Exercise:
     fields: dict[str, Any]
     claimed: Any = None
     source: str = ""
+    answer: Any = None   # the author's own answer key: a wrong one fails the exercise
 
     def where(self, field_name: str | None = None) -> str:
         """'file: exercise id: field name' for error messages."""
@@ -58,20 +65,43 @@ class Context:
 
 @dataclass
 class TaskSpec:
+    """A task: its handler, its fields, and the keys of its claims (``claimed``/``answer``).
+
+    ``claims`` maps each key to its :class:`Field`; ``claim_list`` marks tasks
+    whose claims are a list of tables (one per formula) rather than one table.
+    """
+
     name: str
     handler: Callable[[Exercise, Context], Outcome]
-    required: dict[str, type | tuple[type, ...]]
-    optional: dict[str, type | tuple[type, ...]]
+    required: dict[str, Field]
+    optional: dict[str, Field]
+    claims: dict[str, Field] = field(default_factory=dict)
+    claim_list: bool = False
+    example: str = ""
+
+    @property
+    def doc(self) -> str:
+        return (self.handler.__doc__ or "").strip().splitlines()[0]
 
 
 TASKS: dict[str, TaskSpec] = {}
 
 
-def task(name: str, required: dict | None = None, optional: dict | None = None):
-    """Register ``handler`` as the task ``name`` with its field types."""
+def _fields(spec: dict | None) -> dict[str, Field]:
+    """Declarations as :class:`Field` objects (a bare type means 'this TOML type')."""
+    return {k: v if isinstance(v, Field) else Field(v) for k, v in (spec or {}).items()}
+
+
+def task(name: str, required: dict | None = None, optional: dict | None = None,
+         claims: dict | None = None, claim_list: bool = False, example: str = ""):
+    """Register ``handler`` as the task ``name`` with its field declarations.
+
+    ``example`` is a short exercise in TOML for the format's reference.
+    """
 
     def register(handler):
-        TASKS[name] = TaskSpec(name, handler, required or {}, optional or {})
+        TASKS[name] = TaskSpec(name, handler, _fields(required), _fields(optional),
+                               _fields(claims), claim_list, example.strip())
         return handler
 
     return register

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import replace
 from multiprocessing import get_context
 
 from ..core.errors import WorkbenchError
@@ -17,13 +18,12 @@ from .model import Outcome, Text
 from .registry import TASKS, Context, Exercise, load_all
 
 
-def run(ex: Exercise, ctx: Context) -> Outcome:
+def _guarded(ex: Exercise, ctx: Context) -> Outcome:
     """The task's outcome; an error inside a task becomes a failed, located check.
 
     A task error is not bad input (the file was validated): it means the
     exercise could not be solved or checked, which is a verification failure.
     """
-    load_all()
     try:
         return TASKS[ex.task].handler(ex, ctx)
     except WorkbenchError as exc:
@@ -32,6 +32,31 @@ def run(ex: Exercise, ctx: Context) -> Outcome:
         where = ex.where()  # most task errors already name their exercise and field
         out.check("task ran", False, str(exc) if str(exc).startswith(where) else f"{where}: {exc}")
         return out
+
+
+def run(ex: Exercise, ctx: Context) -> Outcome:
+    """The exercise's outcome: its checks, the source's claims judged, its answer key asserted.
+
+    ``claimed`` (quoted from a source) is judged and reported; ``answer`` (the
+    author's own key, the same keys) is asserted: each of its statements becomes
+    a check, so a wrong answer fails the exercise.  With both, the task runs a
+    second time, without figures, to judge the answer key.
+    """
+    load_all()
+    if ex.answer is None:
+        return _guarded(ex, ctx)
+    if ex.claimed is None:
+        out = _guarded(replace(ex, claimed=ex.answer), ctx)
+        keyed, out.claims = out.claims, []
+    else:
+        out = _guarded(ex, ctx)
+        keyed = _guarded(replace(ex, claimed=ex.answer), Context(figures=False)).claims
+    for c in keyed:
+        out.check(f"answer key: {c.statement}", c.holds, c.detail)
+    if not keyed:
+        out.check("answer key judged", False, f"{ex.where('answer')}: none of its keys applies "
+                  "to what this exercise computes, so nothing was compared")
+    return out
 
 
 def default_jobs() -> int:

@@ -42,11 +42,40 @@ from ..symbolic.calculus import symbols
 from .common import parse_at
 from .model import Boxed, Figure, Math, Outcome, RawLatex, Steps, Table, Text
 from .registry import Context, Exercise, task
+from .schema import EXPR, POINT, VARIABLES, Field
 
 OPTIONAL = {
-    "expr": str, "assignments": list, "wrt": list, "at": str, "mode": str, "seed": str,
-    "hvp": str, "costs": bool, "figure": bool, "latex_names": dict, "claim_rtol": float,
-    "expect_flags": bool, "min_internal": int, "agree_rtol": float, "difference_errors": str,
+    "expr": EXPR,
+    "assignments": Field(list, 'the program, one step a line: "z = w*x + b"',
+                         limit="list_items"),
+    "wrt": VARIABLES, "at": POINT,
+    "mode": Field(str, "which sweeps", choices=("forward", "reverse", "both")),
+    "seed": Field(str, "the input whose tangent the forward sweep seeds", kind="name"),
+    "hvp": Field(str, "a Hessian-vector product in this direction (a variable)", kind="name"),
+    "costs": Field(bool, "operation and memory counts of both modes"),
+    "figure": Field(bool, "draw the graph"),
+    "latex_names": Field(dict, "LaTeX for names: { lam = '\\lambda' }"),
+    "claim_rtol": Field(float, "relative tolerance for approximate claims (~555.97)", above=0),
+    "expect_flags": Field(bool, "check the trace's warning flags"),
+    "min_internal": Field(int, "fewest internal nodes the graph must have", min=0,
+                          limit="list_items"),
+    "agree_rtol": Field(float, "tolerance of SymPy against JAX", above=0),
+    "difference_errors": Field(str, "tabulate difference errors for this variable",
+                               kind="name"),
+}
+CLAIMS = {
+    "value": Field(str, "the output's value"),
+    "derivative": Field((str, list), "dy/d(seed): exact, or ~decimal"),
+    "gradient": Field(dict, 'per variable: { x2 = ["3*exp(3)", "~60.25"] }'),
+    "partials": Field(dict, "local partials: { 'z/w' = 'x' }"),
+    "adjoints": Field(dict, "adjoints of the backward pass: { L = 'Loss_bar' }"),
+    "forward_cheap_to_add": Field(str, "what forward mode makes cheap to add",
+                                  choices=("inputs", "outputs")),
+    "reverse_cheap_to_add": Field(str, "what reverse mode makes cheap to add",
+                                  choices=("inputs", "outputs")),
+    "forward_memory": Field(str, "forward mode's memory", choices=("high", "low")),
+    "reverse_memory": Field(str, "reverse mode's memory", choices=("high", "low")),
+    "numerical_roundoff_small_steps": Field(bool, "difference errors grow for small steps"),
 }
 
 
@@ -96,7 +125,13 @@ def _out_tex(ex: Exercise, g: Graph) -> str:
     return _tex(sp.Symbol(label, real=True), ex) if label else "y"
 
 
-@task("trace", required={}, optional=OPTIONAL)
+@task("trace", required={}, optional=OPTIONAL, claims=CLAIMS, example='''
+expr = "exp(x1 + x2**3)*x3"
+wrt = ["x1", "x2", "x3"]
+at = "x1=1,x2=1,x3=1"
+mode = "reverse"
+claimed = { value = "exp(2)" }
+''')
 def trace_task(ex: Exercise, ctx: Context) -> Outcome:
     """Computation graph with forward/reverse traces, checked against SymPy and JAX."""
     out = Outcome()
