@@ -124,8 +124,8 @@ def _identity_error(problem, lhs: str, rhs: str, dims, rng, exact: bool) -> floa
             except (np.linalg.LinAlgError, ZeroDivisionError, ValueError):
                 continue   # a singular or out-of-domain instance: draw another
         if exact:
-            err = mixed_error(sp.Matrix(got) if isinstance(got, sp.MatrixBase) else got,
-                               sp.Matrix(want) if isinstance(want, sp.MatrixBase) else want)
+            err = float(mixed_error(sp.Matrix(got) if isinstance(got, sp.MatrixBase) else got,
+                                    sp.Matrix(want) if isinstance(want, sp.MatrixBase) else want))
         else:
             if not finite(want):
                 continue
