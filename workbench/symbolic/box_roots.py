@@ -79,6 +79,9 @@ class BoxRoot:
     exact: list[sp.Rational] | None = None
     on_boundary: bool = False
     residual: float = 0.0
+    #: an enclosure of the Hessian over [lo, hi] (n × n arrays of lower and upper ends)
+    hessian_lo: np.ndarray | None = None
+    hessian_hi: np.ndarray | None = None
 
 
 @dataclass
@@ -277,6 +280,10 @@ def _settle(eng, g, xs, ylo, yhi, elo, ehi, exact_box) -> BoxRoot | str | None:
         return "the 50-digit root left its proven enclosure"
     exact = _exact_root(g, xs, point)
     root = BoxRoot(point, elo, ehi, ylo, yhi, exact, residual=float(residual))
+    Jx = eng.J(eng.boxes(elo[None, :], ehi[None, :]))
+    n = eng.n
+    root.hessian_lo = np.array([J.lo[0] for J in Jx]).reshape(n, n)
+    root.hessian_hi = np.array([J.hi[0] for J in Jx]).reshape(n, n)
     where = _placement(root, exact_box)
     if where is None:
         return None
