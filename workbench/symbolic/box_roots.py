@@ -334,8 +334,8 @@ def _placement(root: BoxRoot, exact_box) -> bool | None:
         lo, hi = sp.Rational(Fraction(float(root.lo[i]))), sp.Rational(Fraction(float(root.hi[i])))
         if hi < a or lo > b:
             return None
-        boundary |= lo <= a or hi >= b
-    return boundary
+        boundary |= bool(lo <= a or hi >= b)
+    return bool(boundary)
 
 
 def _same(a: BoxRoot, b: BoxRoot) -> bool:
