@@ -82,6 +82,8 @@ class BoxRoot:
     #: an enclosure of the Hessian over [lo, hi] (n × n arrays of lower and upper ends)
     hessian_lo: np.ndarray | None = None
     hessian_hi: np.ndarray | None = None
+    #: the Hessian at ``point`` in 60-digit arithmetic (an mpmath matrix)
+    hessian_at: mpmath.matrix | None = None
 
 
 @dataclass
@@ -284,6 +286,8 @@ def _settle(eng, g, xs, ylo, yhi, elo, ehi, exact_box) -> BoxRoot | str | None:
     n = eng.n
     root.hessian_lo = np.array([J.lo[0] for J in Jx]).reshape(n, n)
     root.hessian_hi = np.array([J.hi[0] for J in Jx]).reshape(n, n)
+    with mpmath.workdps(DIGITS + 10):
+        root.hessian_at = mpmath.matrix(eng.J_mp(*point))
     where = _placement(root, exact_box)
     if where is None:
         return None
