@@ -76,7 +76,7 @@ class BoxRoot:
     hi: np.ndarray
     unique_lo: np.ndarray
     unique_hi: np.ndarray
-    exact: list[sp.Rational] | None = None
+    exact: list[sp.Expr] | None = None
     on_boundary: bool = False
     residual: float = 0.0
     #: an enclosure of the Hessian over [lo, hi] (n × n arrays of lower and upper ends)
@@ -281,6 +281,9 @@ def _settle(eng, g, xs, ylo, yhi, elo, ehi, exact_box) -> BoxRoot | str | None:
                                                                           strict=True)):
         return "the 50-digit root left its proven enclosure"
     exact = _exact_root(g, xs, point)
+    if exact is not None and not all(  # the closed form must lie where the root is unique
+            a < sp.N(v, DIGITS) < b for v, a, b in zip(exact, ylo, yhi, strict=True)):
+        exact = None
     root = BoxRoot(point, elo, ehi, ylo, yhi, exact, residual=float(residual))
     Jx = eng.J(eng.boxes(elo[None, :], ehi[None, :]))
     n = eng.n
@@ -313,16 +316,38 @@ def _refine(eng: _Engine, start) -> tuple[list | None, mpmath.mpf]:
     return point, residual
 
 
-def _exact_root(g, xs, point) -> list[sp.Rational] | None:
-    """The root as small rationals when it is one (checked by exact substitution)."""
-    q = []
-    for p in point:
-        r = Fraction(str(mpmath.nstr(p, DIGITS))).limit_denominator(10**6)
-        if abs(mpmath.mpf(r.numerator) / r.denominator - p) > mpmath.mpf(10) ** -40:
-            return None
-        q.append(sp.Rational(r.numerator, r.denominator))
+def _small(v: mpmath.mpf) -> Fraction | None:
+    """v as a fraction with denominator ≤ 10⁶ when it is one to 40 digits."""
+    r = Fraction(str(mpmath.nstr(v, DIGITS))).limit_denominator(10**6)
+    ok = abs(mpmath.mpf(r.numerator) / r.denominator - v) < mpmath.mpf(10) ** -40
+    return r if ok else None
+
+
+def _closed_form(v: mpmath.mpf) -> sp.Expr | None:
+    """v as q, ±√q or qπ with a small rational q, recognised from its 50 digits."""
+    q = _small(v)
+    if q is not None:
+        return sp.Rational(q.numerator, q.denominator)
+    q = _small(v * v)
+    if q is not None and q > 0:
+        return sp.sign(v) * sp.sqrt(sp.Rational(q.numerator, q.denominator))
+    q = _small(v / mpmath.pi)
+    if q is not None:
+        return sp.Rational(q.numerator, q.denominator) * sp.pi
+    return None
+
+
+def _exact_root(g, xs, point) -> list[sp.Expr] | None:
+    """The root in closed form when each coordinate is recognised and ∇f vanishes exactly there.
+
+    A recognised point inside the box of proven uniqueness that solves g = 0 exactly
+    *is* the root there, so exactness costs no proof.
+    """
+    q = [_closed_form(p) for p in point]
+    if any(v is None for v in q):
+        return None
     subs = dict(zip(xs, q, strict=True))
-    return q if all(gi.subs(subs, simultaneous=True) == 0 for gi in g) else None
+    return q if all(sp.expand(gi.subs(subs, simultaneous=True)) == 0 for gi in g) else None
 
 
 def _placement(root: BoxRoot, exact_box) -> bool | None:
