@@ -319,3 +319,60 @@ def test_box_search_is_repeatable_in_process():
     b = box_roots.search(g, H, xs, [(-3, 3), (-2, 2)])
     assert [r.point for r in a.roots] == [r.point for r in b.roots]
     assert (a.boxes, a.splits, a.depth) == (b.boxes, b.splits, b.depth)
+
+
+# ----------------------------------------------------------------- sheets
+
+SHEET = '''
+[sheet]
+title = "T"
+[[exercise]]
+id = "bump"
+title = "Bump"
+task = "critical"
+expr = "x*exp(-(x**2 + y**2))"
+wrt = ["x", "y"]
+box = BOX
+'''
+
+
+def test_sheet_box_field_searches_the_box_with_proof(tmp_path, cli):
+    p = tmp_path / "ex.toml"
+    p.write_text(SHEET.replace("BOX", "{ x = [-3, 3], y = [-3, 3] }"))
+    code, _, _ = cli("sheet", str(p), "-o", str(tmp_path / "out"))
+    tex = (tmp_path / "out" / "ex.tex").read_text()
+    assert code == 0
+    # the two critical points (±1/√2, 0), in closed form, each proved
+    assert tex.count("& proved \\\\") == 2 and r"\frac{\sqrt{2}}{2}" in tex
+    assert "every critical point in the box found, each proved" in tex
+
+
+def test_sheet_box_field_errors_name_the_field(tmp_path, cli):
+    p = tmp_path / "ex.toml"
+    p.write_text(SHEET.replace("BOX", "{ x = [3, -3], y = [-3, 3] }"))
+    code, _, _ = cli("sheet", str(p), "-o", str(tmp_path / "out"))
+    tex = (tmp_path / "out" / "ex.tex").read_text()
+    assert code == 1 and "exercise 'bump': field 'box'" in tex and "range of x is empty" in tex
+
+
+# ----------------------------------------------------------------- command line
+
+
+def test_cli_box_json_keys(cli_json):
+    code, d, _ = cli_json("critical", "x**2 - 2*x + cos(y)", "--box", "x=-1:2,y=-1:4")
+    assert code == 0 and d["complete"] is True and d["method"] == "interval-krawczyk"
+    assert d["box"] == {"x": ["-1", "2"], "y": ["-1", "4"]} and d["unsettled"] == []
+    # ∂f/∂x = 2x − 2, ∂f/∂y = −sin y: (1, 0) and (1, π); f_yy = −cos y
+    first, second = d["points"]
+    assert first["point"] == {"x": "1", "y": "0"} and first["kind"] == "saddle"
+    assert second["point"] == {"x": "1", "y": "pi"} and second["kind"] == "minimum"
+    for p in d["points"]:
+        assert p["proved"] is True and p["on_boundary"] is False
+        assert set(p) >= {"point", "numeric", "value", "kind", "hessian_eigenvalues"}
+
+
+def test_cli_work_limits_need_a_box(cli):
+    code, _, err = cli("critical", "x**2 + y**2", "--max-boxes", "10")
+    assert code == 2 and "--max-boxes applies to a box search" in err
+    code, _, err = cli("critical", "x**2 + y**2", "--box", "x=0:1,y=0:1", "--max-depth", "0")
+    assert code == 2 and "not a positive count" in err
