@@ -16,6 +16,7 @@ import json
 import subprocess
 import sys
 
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
@@ -268,14 +269,21 @@ FUNCS_1D = [sp.exp, sp.sin, sp.cos, sp.atan, sp.tanh, sp.sinh, sp.cosh,
        a=st.floats(-6, 6, allow_nan=False), w=st.floats(0, 4, allow_nan=False),
        ts=st.lists(st.floats(0, 1), min_size=1, max_size=5))
 def test_interval_enclosure_contains_every_value(k, a, w, ts):
-    # the enclosure of f over [a, a + w] holds f(t) at points of the interval, evaluated
-    # independently in 30-digit mpmath
+    # both enclosures of f over [a, a + w] (NumPy and mpmath intervals) hold f(t) at points
+    # of the interval, evaluated independently by SymPy in 30 digits
     t = sp.Symbol("t", real=True)
     expr = FUNCS_1D[k](t)
     [out] = intervals.compile_intervals([expr], [t])([Interval.of(a, a + w)])
+    with intervals.mp_precision():
+        from mpmath import iv
+
+        [mp_out] = intervals.compile_mp([expr], [t])([iv.mpf([a, a + w])])
     for s in ts:
-        v = float(sp.N(expr.subs(t, sp.Float(a + s * w, 30)), 30))
-        assert out.lo[0] <= v <= out.hi[0]
+        v = sp.N(expr.subs(t, sp.Float(a + s * w, 60)), 50)
+        assert out.lo[0] <= float(v) <= out.hi[0]
+        lo, hi = (sp.Float(mpmath.mp.make_mpf(e), 50) for e in mp_out._mpi_)
+        slack = 1e-45 * max(1, abs(v))  # the reference's own 50-digit rounding
+        assert lo - slack <= v <= hi + slack
 
 
 def test_interval_constants_enclose_their_exact_values():

@@ -16,9 +16,14 @@ when one of three things is proved:
    width on each side, so a root on a split line is still interior to it.
 3. Otherwise X is bisected across its widest side and both halves are queued.
 
-A proved root is enclosed tightly by iterating E ← K(E) ∩ E, refined by Newton's
-method in 50-digit arithmetic and *certified*: residual ‖g‖∞ < 10⁻³⁰ and the
-refined point inside E.  Rational roots are recognised and then checked exactly.
+The branch and bound runs on stacks of boxes in NumPy interval arithmetic
+(:mod:`.intervals`).  Each proof of a root is then done again in mpmath's
+interval context, which rounds every operation and elementary function outward
+at 96 bits: K(Y) ⊂ int Y for the box Y, and again for the root's tight enclosure
+E (from iterating E ← K(E) ∩ E, then widened a little).  The root is refined by
+Newton's method in 50-digit arithmetic and *certified*: residual ‖g‖∞ < 10⁻³⁰ and
+the refined point inside E.  Roots that are small rationals, their square roots
+or rational multiples of π are recognised and checked by exact substitution.
 
 Work is bounded by **counts**, never seconds — boxes processed and the depth of
 bisection — so the same input gives the same answer on any machine at any load.
@@ -54,7 +59,14 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .intervals import Interval, compile_intervals
+from .intervals import (
+    Interval,
+    Undefined,
+    compile_intervals,
+    compile_mp,
+    constant_ends,
+    mp_precision,
+)
 
 DIGITS = 50
 RESIDUAL = mpmath.mpf(10) ** -30
@@ -106,6 +118,8 @@ class _Engine:
         self.n = len(xs)
         self.G = compile_intervals(list(g), xs)
         self.J = compile_intervals([H[i, j] for i in range(self.n) for j in range(self.n)], xs)
+        self.G_iv = compile_mp(list(g), xs)  # proofs re-done in mpmath interval arithmetic
+        self.J_iv = compile_mp([H[i, j] for i in range(self.n) for j in range(self.n)], xs)
         self.g_mp = sp.lambdify(xs, list(g), modules="mpmath")  # point values for Newton
         self.J_mp = sp.lambdify(xs, H, modules="mpmath")
 
@@ -129,7 +143,8 @@ class _Engine:
         Y = self.boxes(lo, hi)
         Jy = self.J(Y)
         gm = self.G([Interval.point(m[:, i]) for i in range(n)])
-        mid = np.stack([(J.lo + J.hi) / 2 for J in Jy], axis=-1).reshape(len(lo), n, n)
+        with np.errstate(invalid="ignore"):  # ∞ − ∞ in unbounded entries; replaced below
+            mid = np.stack([(J.lo + J.hi) / 2 for J in Jy], axis=-1).reshape(len(lo), n, n)
         mid = np.where(np.isfinite(mid), mid, 0.0)
         C = _inverse(mid)
         d = [Y[j] - Interval.point(m[:, j]) for j in range(n)]
@@ -156,6 +171,40 @@ class _Engine:
         return K, mv
 
 
+def _confirm(eng: _Engine, lo: np.ndarray, hi: np.ndarray) -> bool:
+    """The Krawczyk inclusion K(Y) ⊂ int Y re-done in mpmath interval arithmetic (rigorous).
+
+    Every operation and elementary function there rounds outward, so a True here
+    proves that Y = [lo, hi] holds exactly one root, independently of NumPy.
+    """
+    from mpmath import iv, mp
+
+    n = eng.n
+    with mp_precision():
+        try:
+            Y = [iv.mpf([float(a), float(b)]) for a, b in zip(lo, hi, strict=True)]
+            m = [(float(a) + float(b)) / 2 for a, b in zip(lo, hi, strict=True)]
+            J = eng.J_iv(Y)
+            gm = eng.G_iv([iv.mpf(v) for v in m])
+        except (Undefined, ZeroDivisionError, ValueError):
+            return False
+        mid = np.array([[float(mp.make_mpf(J[i * n + j].mid._mpi_[0])) for j in range(n)]
+                        for i in range(n)])
+        C = _inverse(mid[None])[0]
+        for i in range(n):
+            k = iv.mpf(m[i])
+            for j in range(n):
+                k -= iv.mpf(C[i, j]) * gm[j]
+                cj = iv.mpf(1.0 if i == j else 0.0)
+                for t in range(n):
+                    cj -= iv.mpf(C[i, t]) * J[t * n + j]
+                k += cj * (Y[j] - m[j])
+            a, b = (mp.make_mpf(e) for e in k._mpi_)
+            if not (a > float(lo[i]) and b < float(hi[i])):
+                return False
+    return True
+
+
 def _inverse(M: np.ndarray) -> np.ndarray:
     """Approximate inverses of a stack of matrices (any matrix keeps Krawczyk valid)."""
     det_ok = np.abs(np.linalg.det(M)) > 1e-300
@@ -167,12 +216,11 @@ def _inverse(M: np.ndarray) -> np.ndarray:
 
 
 def _outward_box(box: Sequence[tuple]) -> tuple[np.ndarray, np.ndarray]:
+    """Float ends enclosing the exact box (an end that is a float stays put)."""
     lo, hi = [], []
     for a, b in box:
-        a, b = sp.nsimplify(a), sp.nsimplify(b)
-        fa, fb = float(sp.N(a, 30)), float(sp.N(b, 30))
-        lo.append(np.nextafter(fa, -np.inf))
-        hi.append(np.nextafter(fb, np.inf))
+        lo.append(constant_ends(sp.nsimplify(a))[0])
+        hi.append(constant_ends(sp.nsimplify(b))[1])
     return np.array([lo]), np.array([hi])
 
 
@@ -216,8 +264,9 @@ def search(g: Sequence[sp.Expr], H: sp.Matrix, xs: Sequence[sp.Symbol], box: Seq
         lo, hi, depth = lo[rest], hi[rest], depth[rest]
         deep = depth >= max_depth
         unsettled += [(a, b, f"not settled after {max_depth} bisections (a root where the "
-                             "Hessian is singular, or a set of critical points that is not "
-                             "isolated)") for a, b in zip(lo[deep], hi[deep], strict=True)]
+                             "Hessian is singular, a set of critical points that is not "
+                             "isolated, or the edge of the function's domain)")
+                      for a, b in zip(lo[deep], hi[deep], strict=True)]
         lo, hi, depth = lo[~deep], hi[~deep], depth[~deep]
         lo, hi, depth = _bisect(lo, hi, depth)
         out.splits += len(lo) // 2
@@ -272,6 +321,13 @@ def _tighten(eng: _Engine, proved: list, rounds: int = 12):
 
 def _settle(eng, g, xs, ylo, yhi, elo, ehi, exact_box) -> BoxRoot | str | None:
     """Refine and certify the unique root of Y (in E); None when it lies outside the box."""
+    if not _confirm(eng, ylo, yhi):
+        return "the Krawczyk proof did not hold in mpmath interval arithmetic"
+    # the tight enclosure, widened a little, proved again: the root's rigorous address
+    pad = np.maximum(ehi - elo, 1e-13 * (1 + np.abs(elo)))
+    elo, ehi = np.maximum(elo - pad, ylo), np.minimum(ehi + pad, yhi)
+    if not _confirm(eng, elo, ehi):
+        return "the tight enclosure of a proved root did not hold in mpmath interval arithmetic"
     if np.any(elo > ehi):
         return "the enclosure of a proved root came out empty (an arithmetic fault)"
     point, residual = _refine(eng, (elo + ehi) / 2)
