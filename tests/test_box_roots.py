@@ -257,6 +257,49 @@ def test_work_limit_is_a_count_and_leaves_the_rest_unsettled():
     assert all("work limit of 50 boxes" in u["reason"] for u in found.unsettled)
 
 
+# ----------------------------------------------------------------- properties
+
+
+@settings(max_examples=15, deadline=None)
+@given(a=st.fractions(-3, 3, max_denominator=8), b=st.fractions(-3, 3, max_denominator=8),
+       sx=st.sampled_from([1, -1, 3]), sy=st.sampled_from([1, -2]))
+def test_one_shifted_critical_point_found_exactly_with_its_kind(a, b, sx, sy):
+    # sx(x − a)² + sy(y − b)² + (x − a)³/50 has a critical point at (a, b), whose kind is
+    # set by the signs of sx and sy, and another at x = a − 100·sx/3, far outside the box
+    text = f"{sx}*(x - ({a}))**2 + {sy}*(y - ({b}))**2 + (x - ({a}))**3/50"
+    found = _count(text, "x=-4:4,y=-4:4")
+    kind = "minimum" if sx > 0 and sy > 0 else ("saddle" if sx * sy < 0 else "maximum")
+    assert found.complete
+    assert [(p.point, p.kind) for p in found.points] == [
+        ({"x": sp.Rational(a.numerator, a.denominator),
+          "y": sp.Rational(b.numerator, b.denominator)}, kind)]
+
+
+@settings(max_examples=20, deadline=None)
+@given(a=st.fractions(-100, 100, max_denominator=1000), w=st.fractions(0, 50, max_denominator=7),
+       text=st.text(max_size=12))
+def test_box_text_read_exactly_or_refused_by_name(a, w, text):
+    b = a + w
+    if w > 0:
+        assert calculus.read_box(f"x={a}:{b}", ["x"]) == {
+            "x": (sp.Rational(a.numerator, a.denominator), sp.Rational(b.numerator, b.denominator))}
+    else:
+        with pytest.raises(InputError, match="empty or a point"):
+            calculus.read_box(f"x={a}:{b}", ["x"])
+    try:
+        calculus.read_box(text, ["x"])
+    except InputError as exc:
+        assert str(exc).startswith("box: ")
+
+
+def test_repl_function_takes_a_box():
+    import workbench
+
+    found = workbench.function("x**2 - 2*x + cos(y)").critical_points(box="x=-1:2,y=-1:1")
+    assert found.complete and [(p.point, p.kind) for p in found.points] == [
+        ({"x": 1, "y": 0}, "saddle")]
+
+
 # ----------------------------------------------------------------- interval arithmetic
 
 
@@ -344,6 +387,7 @@ box = BOX
 '''
 
 
+@pytest.mark.slow
 def test_sheet_box_field_searches_the_box_with_proof(tmp_path, cli):
     p = tmp_path / "ex.toml"
     p.write_text(SHEET.replace("BOX", "{ x = [-3, 3], y = [-3, 3] }"))
