@@ -213,8 +213,8 @@ def hessian_eigenvalues(H: sp.Matrix, digits: int = PRECISION_DIGITS) -> list[fl
 
 #: The note for a list found without a box by a method that is not exhaustive.
 NOT_COMPLETE_ON_RN = ("completeness on ℝⁿ is not claimed for this function; give a box "
-                      "(--box x=a:b,y=c:d, or box={'x': (a, b), ...}) to find every critical "
-                      "point in it with proof")
+                      "(--box x=a:b,y=c:d on the command line, box=\"x=a:b,y=c:d\" in Python) "
+                      "to find every critical point in it with proof")
 
 
 def critical_points(
