@@ -428,3 +428,17 @@ def test_cli_work_limits_need_a_box(cli):
     assert code == 2 and "--max-boxes applies to a box search" in err
     code, _, err = cli("critical", "x**2 + y**2", "--box", "x=0:1,y=0:1", "--max-depth", "0")
     assert code == 2 and "not a positive count" in err
+
+
+@pytest.mark.slow
+def test_three_variables_every_point_and_kind():
+    # Σ (tᵢ³ − 3tᵢ): critical where every tᵢ = ±1 (8 points); the Hessian is diag(6tᵢ), so
+    # all +1 is the minimum, all −1 the maximum, and the six mixed points are saddles
+    found = calculus.critical_points(parse("x**3 - 3*x + y**3 - 3*y + z**3 - 3*z"),
+                                     ["x", "y", "z"], box="x=-2:2,y=-2:2,z=-2:2")
+    assert found.complete and len(found.points) == 8
+    for p in found.points:
+        signs = [int(v) for v in p.point.values()]
+        assert set(signs) <= {1, -1} and p.proved
+        expected = ("minimum" if min(signs) > 0 else "maximum" if max(signs) < 0 else "saddle")
+        assert p.kind == expected
