@@ -32,10 +32,10 @@ that were not are returned.
 
 **Boundary convention**: the box is closed.  A root whose proven enclosure lies
 in the box is reported; one whose enclosure meets a face (a root on the
-boundary, to within the enclosure's width of about 10⁻¹⁵) is reported with
-``on_boundary``.  A root found from two neighbouring boxes is reported once: two
-findings are the same root when one's enclosure lies in the other's box of
-proven uniqueness.
+boundary, to within the enclosure's width of about 10⁻¹³ relative) is reported
+with ``on_boundary``; a root in closed form is placed exactly.  A root found from
+two neighbouring boxes is reported once: two findings are the same root when
+one's enclosure lies in the other's box of proven uniqueness.
 
 >>> import sympy as sp
 >>> x, y = sp.symbols("x y", real=True)
