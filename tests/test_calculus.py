@@ -81,7 +81,15 @@ def test_classification_of_simple_shapes():
     assert kinds("x**2 + y**2") == ["minimum"]
     assert kinds("-x**2 - y**2") == ["maximum"]
     assert kinds("x**2 - y**2") == ["saddle"]
-    assert kinds("x**4 + y**2") == ["degenerate"]
+    # singular Hessian: the higher-order test decides (x⁴ ≥ 0 along the kernel, y² across it)
+    assert kinds("x**4 + y**2") == ["degenerate minimum"]
+    assert kinds("x**4 + y**4") == ["degenerate minimum"]
+    assert kinds("x**4 - y**4") == ["degenerate saddle"]
+    assert kinds("x**3 + y**2") == ["degenerate saddle"]
+    assert kinds("-x**4 - y**4") == ["degenerate maximum"]
+    assert kinds("-x**6 - y**2") == ["degenerate maximum"]
+    # Peano: a minimum along every line through 0, yet a saddle (y between x² and 2x² is < 0)
+    assert kinds("(y - x**2)*(y - 2*x**2)") == ["degenerate saddle"]
 
 
 def test_transcendental_system_marked_incomplete():

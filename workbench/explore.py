@@ -65,8 +65,9 @@ class Function:
         subs = self._subs(point)
         return [sp.simplify(g.subs(subs)) for g in self._gradient]
 
-    def critical_points(self) -> calculus.CriticalPoints:
-        return calculus.critical_points(self.expr, self.variables)
+    def critical_points(self, box: dict | str | None = None) -> calculus.CriticalPoints:
+        """Critical points, classified; with ``box`` ({"x": (a, b)}, "x=a:b"): all in it, proved."""
+        return calculus.critical_points(self.expr, self.variables, box=box)
 
     def certify(self, *points: dict, n_random: int = 100) -> Certificate:
         return certify(self.expr, self.variables, points, n_random=n_random)

@@ -80,7 +80,11 @@ def surface(f: Callable, xr, yr, paths: Sequence[Path], marks: Sequence[tuple] =
 def contours(f: Callable, xr, yr, paths: Sequence[Path], marks: Sequence[tuple] = (),
              title: str = "", n: int = 400, log: bool = True,
              levels: np.ndarray | None = None, paths_xy: Sequence[tuple] = ()) -> list[Path]:
-    """Contour map (log-spaced levels when ``log``); optional paths ``(xs, ys, label)``."""
+    """Contour map (log-spaced levels when ``log``); optional paths ``(xs, ys, label)``.
+
+    ``marks`` are (x, y, label) starred in red, or (x, y, label, marker) with a
+    matplotlib marker format such as ``"kx"``; an empty label adds no legend entry.
+    """
     plt = pyplot()
     from matplotlib.colors import LogNorm
 
@@ -95,8 +99,10 @@ def contours(f: Callable, xr, yr, paths: Sequence[Path], marks: Sequence[tuple] 
     fig.colorbar(cs, ax=ax, label="$f(x, y)$")
     for px, py, label in paths_xy:
         ax.plot(px, py, ".-", lw=1.2, ms=3, label=label)
-    for mx, my, label in marks:
-        ax.plot(mx, my, "r*", markersize=18, label=label)
+    for mx, my, label, *style in marks:
+        fmt = style[0] if style else "r*"
+        ax.plot(mx, my, fmt, markersize=18 if fmt == "r*" else 11, label=label or None,
+                markeredgewidth=2)
     ax.set_xlabel("$x$")
     ax.set_ylabel("$y$")
     ax.set_aspect("auto")

@@ -141,14 +141,21 @@ def limit(f: sp.Expr, variable: str | sp.Symbol, point, seconds: float = budget.
 
 @dataclass
 class CriticalPoint:
-    """A real solution of ∇f = 0 with its classification by Hessian eigenvalues."""
+    """A real solution of ∇f = 0 with its classification by Hessian eigenvalues.
+
+    ``proved``: the point is a critical point (exact, or enclosed by a Krawczyk
+    proof) and its kind is decided with proof.  ``on_boundary``: in a box search,
+    the point lies on the box's boundary (the box is closed).
+    """
 
     point: dict[str, sp.Expr]
     numeric: dict[str, float]
     value: sp.Expr
-    kind: str  # minimum | maximum | saddle | degenerate
+    kind: str  # minimum | maximum | saddle | degenerate minimum/maximum/saddle | inflection
     eigenvalues: list[float]
     exact: bool = True
+    proved: bool = False
+    on_boundary: bool = False
 
     @property
     def value_float(self) -> float:
@@ -157,12 +164,21 @@ class CriticalPoint:
 
 @dataclass
 class CriticalPoints:
-    """All real critical points found, and whether the list is known to be complete."""
+    """All real critical points found, and whether the list is known to be complete.
+
+    With a box: ``box`` maps each variable to its closed range, ``unsettled``
+    lists (up to 100 of) the ``unsettled_count`` boxes the search could not
+    settle, and ``work`` counts the boxes examined, the bisections and the depth.
+    """
 
     points: list[CriticalPoint] = field(default_factory=list)
     complete: bool = False
     method: str = ""
     note: str = ""
+    box: dict[str, tuple[sp.Expr, sp.Expr]] | None = None
+    unsettled: list[dict] = field(default_factory=list)
+    unsettled_count: int = 0
+    work: dict[str, int] = field(default_factory=dict)
 
 
 def classify(eigenvalues: Sequence[float], tol: float = 1e-20) -> str:
@@ -194,35 +210,122 @@ def hessian_eigenvalues(H: sp.Matrix, digits: int = DIGITS) -> list[float]:
         return [0.0 if abs(v) < scale * mpmath.mpf(10) ** (-digits + 10) else v for v in values]
 
 
+#: The note for a list found without a box by a method that is not exhaustive.
+NOT_COMPLETE_ON_RN = ("completeness on ℝⁿ is not claimed for this function; give a box "
+                      "(--box x=a:b,y=c:d on the command line, box=\"x=a:b,y=c:d\" in Python) "
+                      "to find every critical point in it with proof")
+
+
 def critical_points(
-    f: sp.Expr, variables: Vars, seconds: float = budget.DEFAULT_SECONDS
+    f: sp.Expr, variables: Vars, seconds: float = budget.DEFAULT_SECONDS,
+    box: Mapping[str, tuple] | str | None = None, max_boxes: int | None = None,
+    max_depth: int | None = None,
 ) -> CriticalPoints:
     """All real solutions of ∇f = 0, classified by the eigenvalues of the Hessian.
 
-    Polynomial gradients are solved exactly through a lexicographic Gröbner
-    basis (complete when the system has finitely many solutions).  Other
-    systems go to ``sympy.solve`` under a time budget, and the list is marked
-    possibly incomplete.
+    Without a box, polynomial gradients are solved exactly through a
+    lexicographic Gröbner basis (complete when the system has finitely many
+    solutions); other systems are solved as far as SymPy or Newton's method get,
+    and the list is marked possibly incomplete.
+
+    With ``box`` ({"x": (a, b), …} or "x=a:b,y=c:d"), every critical point in the
+    closed box is found by an interval branch and bound
+    (:mod:`workbench.symbolic.box_roots`), each one proved; ``complete`` is true
+    only when the whole box was settled.  ``max_boxes`` and ``max_depth`` bound
+    the work by counts.  Degenerate points get the higher-order test of
+    :mod:`workbench.symbolic.kinds`.
+
+    >>> from workbench.core.parse import parse
+    >>> found = critical_points(parse("x**2 - 2*x + cos(y)"), ["x", "y"], box="x=-1:2,y=-1:1")
+    >>> found.complete, [(p.point, p.kind) for p in found.points]
+    (True, [({'x': 1, 'y': 0}, 'saddle')])
     """
     from .roots import solve_gradient
 
     xs = symbols(variables)
     g = gradient(f, xs)
     H = hessian(f, xs)
+    if box is not None:
+        from .box_search import box_critical_points
+
+        return box_critical_points(f, xs, g, H, read_box(box, [str(x) for x in xs]),
+                                   max_boxes, max_depth)
     found = solve_gradient(g, xs, seconds)
     points = []
     for sol in found.solutions:
         Hp = H.subs(sol.values, simultaneous=True)
         eig = hessian_eigenvalues(Hp if sol.exact else Hp.evalf(DIGITS + 10))
+        kind = classify(eig)
+        if kind == "degenerate" and sol.exact:
+            from .kinds import kind_exact
+
+            kind = kind_exact(f, xs, sol.values)
+        elif kind == "degenerate":
+            kind = "degenerate (undecided)"
         points.append(
             CriticalPoint(
                 point={str(v): sol.values[v] for v in xs},
                 numeric={str(v): float(sp.N(sol.values[v], 30)) for v in xs},
                 value=budget.simplify(f.subs(sol.values, simultaneous=True), 2.0),
-                kind=classify(eig),
+                kind=kind,
                 eigenvalues=eig,
                 exact=sol.exact,
+                proved=sol.exact and kind != "degenerate (undecided)",
             )
         )
     points.sort(key=lambda p: tuple(p.numeric.values()))
-    return CriticalPoints(points, found.complete, found.method, found.note)
+    note = found.note if found.complete else f"{found.note}; {NOT_COMPLETE_ON_RN}"
+    return CriticalPoints(points, found.complete, found.method, note)
+
+
+def read_box(box: Mapping[str, tuple] | str, variables: Sequence[str]
+             ) -> dict[str, tuple[sp.Expr, sp.Expr]]:
+    """A closed box {name: (a, b)} with exact ends a < b, one range per variable.
+
+    Text reads "x=a:b,y=c:d"; each end is a number or a constant expression (``-pi/2``).
+
+    >>> read_box("x=-1:2.5,y=0:pi", ["x", "y"])
+    {'x': (-1, 5/2), 'y': (0, pi)}
+    """
+    from ..core.errors import ParseError
+    from ..core.parse import parse_number
+
+    def end(value, where: str) -> sp.Expr:
+        try:
+            e = (parse_number(value) if isinstance(value, str)
+                 else sp.nsimplify(value, rational=True))
+        except (ParseError, TypeError, ValueError, sp.SympifyError) as exc:
+            raise InputError(f"box: {where}: {exc}") from None
+        if e.free_symbols or not e.is_real or not e.is_finite:
+            raise InputError(f"box: {where} is {value!r}, not a finite real number")
+        return e
+
+    if isinstance(box, str):
+        items: dict[str, tuple] = {}
+        for part in (p.strip() for p in box.split(",") if p.strip()):
+            name, _, rng = part.partition("=")
+            lo, sep, hi = rng.partition(":")
+            if not (name.strip() and sep and lo.strip() and hi.strip()):
+                raise InputError(f"box: {part!r} is not of the form name=a:b (e.g. x=-5:5)")
+            if name.strip() in items:
+                raise InputError(f"box: {name.strip()} is given twice")
+            items[name.strip()] = (lo.strip(), hi.strip())
+        box = items
+    missing = [v for v in variables if v not in box]
+    extra = [k for k in box if k not in variables]
+    if missing or extra:
+        parts = ([f"no range for {', '.join(missing)}"] if missing else []) + (
+            [f"unknown variable {', '.join(extra)}"] if extra else [])
+        raise InputError(f"box: {'; '.join(parts)} (variables: {', '.join(variables)})")
+    out = {}
+    for v in variables:
+        try:
+            a, b = box[v]
+        except (TypeError, ValueError):
+            raise InputError(f"box: the range of {v} must be two numbers (a, b)") from None
+        a, b = end(a, f"the lower end for {v}"), end(b, f"the upper end for {v}")
+        if not bool(a < b):
+            raise InputError(f"box: the range of {v} is empty or a point ({a} to {b}); "
+                             "give a < b")
+        out[v] = (a, b)
+    return out

@@ -116,10 +116,29 @@ def _claims(ex, out, f, names, H):
         out.claim(f"claimed mixed partial {to_text(mixed)}", holds, f"true value {to_text(true)}")
 
 
+def _box(ex: Exercise, names: list[str]) -> dict | None:
+    """The optional ``box = { x = [a, b], y = [c, d] }`` field, checked."""
+    spec = ex.fields.get("box")
+    if spec is None:
+        return None
+    try:
+        ranges = {k: tuple(str(e) for e in v) for k, v in spec.items()}
+        return calculus.read_box(ranges, names)
+    except (WorkbenchError, TypeError, AttributeError) as exc:
+        raise InputError(f"{ex.where('box')}: {exc} (expected {{ x = [a, b], ... }})") from None
+
+
+def _proof(p) -> str:
+    status = "proved" if p.proved else "kind not proved"
+    return status + (", on the boundary" if p.on_boundary else "")
+
+
 @task("critical", required={"expr": EXPR},
       optional={"wrt": VARIABLES,
                 "plot": Field(dict, "surface and contour figure: {x = [lo, hi], y = [lo, hi]}"),
-                "global_min": Field(bool, "check that the minimum value is 0")},
+                "global_min": Field(bool, "check that the minimum value is 0"),
+                "box": Field(dict, "search every critical point in this closed box, with proof: "
+                                   "{x = [a, b], y = [c, d]}")},
       claims={"minimum": Field(str, "a minimizer", kind="point")},
       example='''
 expr = "(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2"
@@ -127,13 +146,14 @@ wrt = ["x", "y"]
 claimed = { minimum = "x=3,y=0.5" }
 ''')
 def critical(ex: Exercise, ctx: Context) -> Outcome:
-    """All real critical points, classified; the certified gradient; figures."""
+    """All real critical points (in ``box`` when given, each proved), classified; figures."""
     out = Outcome()
     f, names = expr_and_vars(ex)
+    box = _box(ex, names)
     out.add(Math(f"f({', '.join(map(to_latex, map(sp.Symbol, names)))}) = {to_latex(f)}"))
     grad, hess = calculus.gradient(f, names), calculus.hessian(f, names)
     out.add(Text("Set the gradient to zero:"), _grad_steps(names, grad))
-    found = calculus.critical_points(f, names)
+    found = calculus.critical_points(f, names, box=box)
     rows = []
     for p in found.points:
         # long radicals go to the exact list below the table; the table stays readable
@@ -141,11 +161,19 @@ def critical(ex: Exercise, ctx: Context) -> Outcome:
         where = ", ".join(to_latex(v) if short else f"{p.numeric[k]:.12g}"
                           for k, v in p.point.items())
         eig = ", ".join(f"{e:.6g}" for e in p.eigenvalues)
-        rows.append([f"({where})", p.kind, f"{p.value_float:.10g}", eig])
+        rows.append([f"({where})", p.kind, f"{p.value_float:.10g}", eig, _proof(p)])
+    if box is not None:
+        ranges = " × ".join(f"[{to_text(a)}, {to_text(b)}]" for a, b in box.values())
+        out.add(Text(f"Search box {ranges} (closed): interval arithmetic with outward rounding "
+                     "discards the parts where ∇f cannot vanish; the Krawczyk test proves "
+                     "exactly one critical point in each remaining part."))
     out.add(Text(f"Solutions of ∇f = 0 ({found.note}):"),
-            Table(["point", "kind", "f", "Hessian eigenvalues"], rows, "", (0,)))
+            Table(["point", "kind", "f", "Hessian eigenvalues", "proof"], rows, "", (0,)))
     out.check("critical point list complete", found.complete or not ex.fields.get("global_min"),
               found.note)
+    if box is not None:
+        out.check("every critical point in the box found, each proved", found.complete and all(
+            p.proved for p in found.points), found.note)
     cert = certify(f, names, [p.point for p in found.points if p.exact], n_random=100,
                    grad=grad, hess=hess)
     out.check("gradient and Hessian certified at the critical points and 100 random points",
@@ -192,13 +220,37 @@ def _figures(ex, ctx, out, f, names, found):
         return
     fn = compile(f, names)
     xr, yr = tuple(spec.get("x", (-5, 5))), tuple(spec.get("y", (-5, 5)))
-    marks = [(p.numeric[names[0]], p.numeric[names[1]], f"minimum ({p.numeric[names[0]]:g}, "
-              f"{p.numeric[names[1]]:g})") for p in found.points if p.kind == "minimum"]
-    plots.surface(fn, xr, yr, [pdf, pdf.with_suffix(".png")], marks, "")
+    marks = _kind_marks(found, names, xr, yr)
+    minima = [m[:3] for m in marks if m[3] == KIND_MARKERS["minimum"]]
+    plots.surface(fn, xr, yr, [pdf, pdf.with_suffix(".png")], minima, "")
     cpdf = ctx.figure_path(ex, "contours")
     plots.contours(fn, xr, yr, [cpdf, cpdf.with_suffix(".png")], marks, "")
     out.add(Figure(pdf, "Surface with a logarithmic colour scale; the minimum is starred."),
-            Figure(cpdf, "Log-spaced contour levels 10^-0.5 … 10^5; the minimum is starred."))
+            Figure(cpdf, "Log-spaced contour levels 10^-0.5 … 10^5; critical points marked by "
+                         "kind: minima starred, maxima as triangles, saddles as crosses, "
+                         "degenerate points as circles."))
+
+
+#: Marker (matplotlib format) for each kind of critical point in the figures.
+KIND_MARKERS = {"minimum": "r*", "maximum": "b^", "saddle": "kx"}
+
+
+def _kind_marks(found, names, xr, yr) -> list[tuple]:
+    """(x, y, label, marker) for every critical point in the plotted window, by kind."""
+    marks = []
+    labelled: set[str] = set()
+    for p in found.points:
+        px, py = p.numeric[names[0]], p.numeric[names[1]]
+        if not (xr[0] <= px <= xr[1] and yr[0] <= py <= yr[1]):
+            continue
+        marker = KIND_MARKERS.get(p.kind, "mo")
+        if p.kind == "minimum":
+            label = f"minimum ({px:g}, {py:g})"
+        else:  # one legend entry per kind
+            label = p.kind if p.kind not in labelled else ""
+        labelled.add(p.kind)
+        marks.append((px, py, label, marker))
+    return marks
 
 
 @task("limit", required={"expr": EXPR, "var": Field(str, "the variable", kind="name"),
