@@ -41,6 +41,7 @@ are tried (g = e₁ + e₂).  Otherwise the diagnosis is empty and the verdict s
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +77,8 @@ class Mistake:
     kind: str
     detail: str
     method: str  # symbolic | numeric (50 digits, random points)
+    #: the claimed component with the mistake(s) undone: equal to the truth, certified
+    corrected: sp.Expr = field(default=sp.S.Zero, compare=False, repr=False)
 
     def to_dict(self) -> dict:
         return {"component": self.component, "kind": self.kind, "detail": self.detail,
@@ -227,6 +230,12 @@ def _index(ctx: _Context) -> Iterable[Hypothesis]:
             if X.has(a):
                 yield Hypothesis("index slip", f"{a.name} is written for {b.name} in the term "
                                  f"{_show(X)}", X - X.xreplace({a: b}))
+    for T in _terms(ctx.t):
+        for a, b in itertools.permutations(ctx.xs, 2):
+            if T.has(a):
+                slip = T.xreplace({a: b})
+                yield Hypothesis("index slip", f"{b.name} is written for {a.name}: "
+                                 f"{_show(slip)} instead of {_show(T)}", slip - T)
 
 
 def _dropped(ctx: _Context) -> Iterable[Hypothesis]:
@@ -267,23 +276,39 @@ def _hypotheses(ctx: _Context) -> list[Hypothesis]:
 
 # -- numeric evidence at 50 digits -------------------------------------------------------------
 
-def _values(exprs: list[sp.Expr], xs, points) -> list[list | None]:
-    """Each expression at each point in 50 digits (None where any value is not real)."""
-    fn = compile(exprs, xs, "mpmath", DIGITS)
+#: what evaluating a formula outside its domain raises in mpmath
+_MATH_ERRORS = (ZeroDivisionError, ValueError, OverflowError, TypeError)
+
+
+def _real(v) -> mpmath.mpf | None:
+    ok = isinstance(v, mpmath.mpf | int | float) and mpmath.isfinite(v)
+    return mpmath.mpf(v) if ok else None
+
+
+def _values(exprs: list[sp.Expr], xs, points) -> list[list]:
+    """Each expression at each point in 50 digits: rows of values, None where not real."""
+    whole = compile(exprs, xs, "mpmath", DIGITS)
+    single: dict[int, object] = {}
     rows = []
     for p in points:
+        args = [mpmath.mpf(v) for v in p]
         with mpmath.workdps(DIGITS):
             try:
-                vals = list(fn(*[mpmath.mpf(v) for v in p]))
-            except (ZeroDivisionError, ValueError, OverflowError, TypeError):
-                rows.append(None)
-                continue
-            ok = all(isinstance(v, mpmath.mpf | int | float) and mpmath.isfinite(v) for v in vals)
-            rows.append([mpmath.mpf(v) for v in vals] if ok else None)
+                vals = [_real(v) for v in whole(*args)]
+            except _MATH_ERRORS:
+                vals = [None] * len(exprs)
+            for k in (k for k, v in enumerate(vals) if v is None):  # one at a time
+                if k not in single:
+                    single[k] = compile(exprs[k], xs, "mpmath", DIGITS)
+                with contextlib.suppress(*_MATH_ERRORS):
+                    vals[k] = _real(single[k](*args))
+        rows.append(vals)
     return rows
 
 
 def _agrees(gap, effect, truth) -> bool:
+    if any(e is None for e in effect):
+        return False  # not defined where the claim and the truth are: not an explanation
     with mpmath.workdps(DIGITS):
         return all(abs(g - e) <= TOL * max(1, abs(t)) for g, e, t in zip(gap, effect, truth,
                                                                           strict=True))
@@ -328,7 +353,8 @@ def _explain(ctx: _Context, points) -> list[Mistake]:
     hyps = _hypotheses(ctx)
     terms = _terms(ctx.t)
     rows = _values([ctx.claim, ctx.t, *terms, *(h.effect for h in hyps)], ctx.xs, points)
-    rows = [r for r in rows if r is not None]
+    keep = [n for n, r in enumerate(rows) if all(v is not None for v in r[:2 + len(terms)])]
+    rows = [rows[n] for n in keep]
     if len(rows) < N_POINTS // 2:
         return []  # too few points where everything is defined: nothing can be certified
     cols = list(zip(*rows, strict=True))
@@ -338,9 +364,8 @@ def _explain(ctx: _Context, points) -> list[Mistake]:
     effects = cols[2 + len(terms):]
     factors = _factor_hypotheses(ctx, gap, truth, term_vals)
     if factors:
-        frows = [r for r in _values([h.effect for h in factors], ctx.xs, points) if r]
-        if len(frows) == len(rows):
-            hyps, effects = hyps + factors, effects + list(zip(*frows, strict=True))
+        frows = _values([h.effect for h in factors], ctx.xs, points[keep])
+        hyps, effects = hyps + factors, effects + list(zip(*frows, strict=True))
     order = _priority(hyps)
     for k in order:
         if _agrees(gap, effects[k], truth):
@@ -361,8 +386,15 @@ def _priority(hyps: list[Hypothesis]) -> list[int]:
 
 
 def _pair(ctx, hyps, effects, gap, truth, order) -> list[Mistake]:
-    """Two mistakes in different terms: screened in float64, certified in 50 digits."""
+    """Two mistakes in different terms: screened in float64, certified in 50 digits.
+
+    Only for a claim of three or more terms, so that a term survives untouched, and
+    never "a term dropped and another added": that pair rewrites any claim.
+    """
     local = [k for k in order if hyps[k].local]
+    if len(local) < 2 or len(_terms(ctx.claim)) < 3:
+        return []
+    local = [k for k in local if all(v is not None for v in effects[k])]
     if len(local) < 2:
         return []
     E = np.array([[float(v) for v in effects[k]] for k in local])
@@ -372,6 +404,8 @@ def _pair(ctx, hyps, effects, gap, truth, order) -> list[Mistake]:
         miss = np.max(np.abs(E[:, None, :] + E[None, :, :] - g) / scale, axis=2)
     for a, b in zip(*np.nonzero(np.triu(miss < 1e-9, 1)), strict=True):
         ka, kb = local[a], local[b]
+        if {hyps[ka].kind, hyps[kb].kind} <= {"term dropped", "term added"}:
+            continue
         with mpmath.workdps(DIGITS):
             both = [ea + eb for ea, eb in zip(effects[ka], effects[kb], strict=True)]
         if _agrees(gap, both, truth):
@@ -384,8 +418,10 @@ def _mistake(ctx: _Context, hs: list[Hypothesis]) -> Mistake:
 
 
 def _mistakes(ctx: _Context, hs: list[Hypothesis]) -> list[Mistake]:
-    method = _proof(ctx, [h.effect for h in hs])
-    return [Mistake(ctx.x.name, h.kind, h.detail, method) for h in hs]
+    effects = [h.effect for h in hs]
+    method = _proof(ctx, effects)
+    corrected = ctx.claim - sum(effects)
+    return [Mistake(ctx.x.name, h.kind, h.detail, method, corrected) for h in hs]
 
 
 def diagnose(
