@@ -825,8 +825,11 @@ def read_answer(text: str, variables: Iterable[str] | None = None) -> LatexAnswe
     approx = None
     if len(sides) > 1 and sides[-1][0] == "approx":
         approx = _side_value(sides.pop()[1], text, variables)
-    component, is_grad, label = _label(sides[0][1], text, variables) if len(sides) > 1 else \
-        (None, False, "")
+    component, is_grad, label = None, False, ""
+    for _, side in sides[:-1]:  # the first side that names a derivative labels the answer
+        component, is_grad, label = _label(side, text, variables)
+        if component is not None or is_grad:
+            break
     last = sides[-1][1]
     if not last:
         raise ParseError("nothing after the last '='", text=text)
