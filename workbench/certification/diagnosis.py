@@ -461,3 +461,69 @@ def _points(truth, claims, xs, seed: int) -> np.ndarray:
         raise InputError("too few random points where the gradient and the claim are defined "
                          "to diagnose the claim")
     return P
+
+
+# -- numeric answers: the derivative's value at a point -----------------------------------------
+
+@dataclass
+class ValueDiagnosis:
+    """A claimed number against the true one; a certified mistake when one explains it."""
+
+    correct: bool
+    true: sp.Expr
+    mistakes: list[Mistake] = field(default_factory=list)
+
+
+def _nearby_points(at: dict[str, sp.Expr]) -> Iterable[tuple[str, dict[str, sp.Expr]]]:
+    """Points a student might have used instead: coordinates swapped, or one off by ±1."""
+    names = list(at)
+    for perm in itertools.permutations(names):
+        moved = {n: at[p] for n, p in zip(names, perm, strict=True)}
+        if moved != at:
+            yield "coordinates in another order", moved
+    for n in names:
+        for step in (1, -1):
+            moved = {**at, n: at[n] + step}
+            yield f"{n} = {_show(moved[n])} instead of {_show(at[n])}", moved
+
+
+def diagnose_value(
+    f: sp.Expr, wrt: str | None, at: dict[str, sp.Expr], claimed: sp.Expr,
+    variables: Sequence[str],
+) -> ValueDiagnosis:
+    """Is ``claimed`` the value of ∂f/∂wrt (or of f, when ``wrt`` is None) at ``at``?
+
+    Values are exact (the point is exact), so equality is proved symbolically
+    (``simplify(claimed − true) == 0``).  A wrong number is checked against the
+    same formula at nearby points: when it equals one exactly, the mistake is
+    "evaluated at the wrong point".
+
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> d = diagnose_value(x**2 * y, "x", {"x": 2, "y": 3}, sp.Integer(18), ["x", "y"])
+    >>> d.correct, d.true, [(m.kind, m.detail) for m in d.mistakes]
+    (False, 12, [('evaluated at the wrong point', 'x = 3 instead of 2')])
+    """
+    xs = symbols(variables)
+
+    def value_at(point: dict[str, sp.Expr]) -> sp.Expr:
+        # a partial derivative is the derivative of the restriction to one line: fixing
+        # the other coordinates first keeps 0/0 forms such as sqrt(x3*sin(0)) away
+        if wrt is None:
+            return f.xreplace({x: sp.sympify(point[x.name]) for x in xs})
+        x = xs[list(variables).index(wrt)]
+        line = f.xreplace({v: sp.sympify(point[v.name]) for v in xs if v != x})
+        return sp.diff(line, x).xreplace({x: sp.sympify(point[x.name])})
+
+    def equal(a, b) -> bool:
+        return budget.within(SYMBOLIC_SECONDS, lambda: sp.simplify(a - b) == 0, False)
+
+    true = value_at(at)
+    if equal(claimed, true):
+        return ValueDiagnosis(True, true)
+    for detail, point in _nearby_points({x.name: sp.sympify(at[x.name]) for x in xs}):
+        other = value_at(point)
+        if other.is_finite is not False and equal(claimed, other):
+            m = Mistake(wrt or "value", "evaluated at the wrong point", detail, "symbolic",
+                        claimed)
+            return ValueDiagnosis(False, true, [m])
+    return ValueDiagnosis(False, true)
