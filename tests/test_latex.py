@@ -206,3 +206,23 @@ def test_to_latex_then_read_latex_gives_the_same_expression(expr):
     # 50-digit agreement at 8 random points (a printed 2^{-1} x comes back as x/2).
     back = read_latex(to_latex(expr), ["x", "y"])
     assert _same(back, expr), (to_latex(expr), back, expr)
+
+
+_PIECES = [r"\frac", r"\sqrt", "{", "}", "(", ")", "^", "_", "x", "y", "2", "1.5", "+", "-",
+           r"\cdot", r"\sin", r"\ln", "e", r"\left(", r"\right)", "|", r"\|", r"\pi", r"\alpha",
+           r"\begin{pmatrix}", r"\end{pmatrix}", "&", r"\\", "=", r"\top", "[", "]", ",",
+           r"\partial", r"\nabla", r"\operatorname{tr}", r"\mathbf{1}", r"\langle", r"\rangle",
+           r"\input", "'", "$", r"\approx", r"\text{a}", "T", "-1", r"\sigma"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=25))
+def test_any_token_soup_is_read_or_refused_with_a_parse_error(pieces):
+    text = " ".join(pieces)
+    for reader in (read_latex, read_answer, latex_to_matrix_text):
+        try:
+            out = reader(text)
+        except ParseError as exc:
+            assert str(exc)  # a message, never another exception type
+            continue
+        assert out is not None

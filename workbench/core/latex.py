@@ -322,6 +322,8 @@ class _Grammar:
     def _split_number(self, tok: Token) -> str:
         """LaTeX takes one character after ``^`` or ``_``: put the rest back."""
         rest = tok.value[1:]
+        if tok.value[0] == "." or rest.startswith("."):
+            raise _error("a decimal here needs braces, e.g. ^{1.5}:", tok, self.text)
         if rest:
             self.i -= 1
             self.toks[self.i] = Token("num", rest, tok.column + 1)
