@@ -269,3 +269,34 @@ def test_check_text_claims_get_a_diagnosis_too(cli_json):
 def test_check_claimed_latex_bad_input_exit_2(cli, argv, needle):
     code, _, err = cli("check", "x**2*y", *argv)
     assert code == 2 and needle in err and len(err.strip().splitlines()) == 1
+
+
+# -- matrix answers ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def derivations():
+    from workbench.certification.matrix import solve
+
+    return {text: solve(text, wrt).derivation for text, wrt in [
+        ("log(det(X))", "X"), ("norm(A @ x - b)**2/2", "x"), ("trace(A @ X @ B)", "X")]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("f, claimed, kind", [
+    ("log(det(X))", r"X^{-1}", "transposed"),          # the textbook slip: X^{-1} for X^{-T}
+    ("log(det(X))", r"X^{-T}", None),
+    ("log(det(X))", r"-X^{-T}", "sign flipped"),
+    ("norm(A @ x - b)**2/2", r"A^\top(Ax-b)", None),
+    ("norm(A @ x - b)**2/2", r"2A^\top(Ax - b)", "constant factor"),
+    ("norm(A @ x - b)**2/2", r"(Ax-b)^\top A", "transposed"),   # a row for a column
+    ("norm(A @ x - b)**2/2", r"A(Ax-b)", "none certified"),
+    ("trace(A @ X @ B)", r"BA", "transposed"),
+    ("trace(A @ X @ B)", r"A^\top B^\top", None),
+])
+def test_matrix_answers_in_latex_diagnosed(derivations, f, claimed, kind):
+    from workbench.certification.diagnosis import diagnose_matrix
+    from workbench.core.latex import latex_to_matrix_text
+
+    d = diagnose_matrix(derivations[f], latex_to_matrix_text(claimed))
+    assert d.correct == (kind is None)
+    assert [m.kind for m in d.mistakes] == ([] if kind in (None, "none certified") else [kind])

@@ -52,7 +52,7 @@ import sympy as sp
 
 from ..backends.compile import compile
 from ..core import budget
-from ..core.errors import InputError
+from ..core.errors import InputError, WorkbenchError
 from ..core.parse import parse
 from ..core.printing import to_text
 from ..symbolic.calculus import gradient, symbols
@@ -527,3 +527,58 @@ def diagnose_value(
                         claimed)
             return ValueDiagnosis(False, true, [m])
     return ValueDiagnosis(False, true)
+
+
+# -- matrix answers -------------------------------------------------------------------------------
+
+@dataclass
+class MatrixDiagnosis:
+    """A claimed matrix-calculus gradient against the certified one."""
+
+    correct: bool
+    mistakes: list[Mistake] = field(default_factory=list)
+    detail: str = ""
+
+
+#: Hypotheses for matrix answers: kind, words, the claim with that mistake undone.
+MATRIX_RULES: list[tuple[str, str, Callable[[str], str]]] = [
+    ("transposed", "the transpose is given: the layout of the gradient is wrong "
+                   "(the gradient has the shape of the variable)", lambda c: f"({c}).T"),
+    ("sign flipped", "the sign of the whole gradient is flipped", lambda c: f"-({c})"),
+    (FACTOR_KIND, "off by a factor 2", lambda c: f"({c}) / 2"),
+    (FACTOR_KIND, "off by a factor 1/2", lambda c: f"2 * ({c})"),
+]
+
+
+def _holds(derivation, text: str):
+    from .matrix import check_claim as check_matrix_claim
+
+    try:
+        return check_matrix_claim(derivation, "gradient", text)
+    except (ValueError, ArithmeticError, WorkbenchError):  # shapes that do not fit
+        return None
+
+
+def diagnose_matrix(derivation, claimed: str, wrt_name: str = "") -> MatrixDiagnosis:
+    """Is ``claimed`` (matrix-parser text) the certified gradient of ``derivation``?
+
+    ``derivation`` is a certified :class:`~.matrix.MatrixResult`'s derivation.
+    Certificates here are numeric: both sides are evaluated on random instances
+    at two sizes in float64 (:func:`workbench.certification.matrix.check_claim`),
+    so a hypothesis is named only when the undone claim agrees everywhere.
+    ``X^{-1}`` for ``X^{-T}`` is named "transposed".
+    """
+    first = _holds(derivation, claimed)
+    if first is not None and first.holds:
+        return MatrixDiagnosis(True, [], first.detail)
+    name = wrt_name or derivation.wrt
+    why = first.detail if first is not None else "its shape is not the gradient's shape"
+    for kind, words, undo in MATRIX_RULES:
+        fixed = _holds(derivation, undo(claimed))
+        if fixed is not None and fixed.holds:
+            return MatrixDiagnosis(False, [Mistake(name, kind, words, "numeric")], why)
+    if first is not None and first.holds_symmetric:
+        m = Mistake(name, "assumed symmetric", f"it holds only when {name} is symmetric",
+                    "numeric")
+        return MatrixDiagnosis(False, [m], why)
+    return MatrixDiagnosis(False, [], why)
