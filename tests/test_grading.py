@@ -89,6 +89,7 @@ def test_reports(tmp_path):
     feedback = (tmp_path / "feedback" / "bob.md").read_text(encoding="utf-8")
     assert "Score: 3.5 / 5" in feedback and "sign flipped" in feedback
     assert "Sympy" not in feedback and "Symbol(" not in feedback
+    assert (tmp_path / "class.png").stat().st_size > 0
 
 
 def test_the_hw1_submission_graded_with_its_diagnoses():

@@ -40,6 +40,7 @@ from ..core.errors import WorkbenchError
 from ..core.latex import read_answer
 from ..core.parse import parse
 from ..core.printing import to_text
+from ..plots.grades import class_figure
 from .key import Key, KeyExercise
 from .submission import RawAnswer, Submission
 
@@ -232,7 +233,8 @@ def grade_class(key: Key, submissions: list[Submission], jobs: int = 1) -> list[
 # -- reports -----------------------------------------------------------------------------------
 
 def write_reports(key: Key, results: list[UnitResult], out: Path) -> dict:
-    """feedback/<student>.md, class.csv and class.json under ``out``; returns the JSON."""
+    """feedback/<student>.md, class.csv, class.json and class.png (the score distribution
+    and the most common mistakes) under ``out``; returns the JSON."""
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     students: dict[str, list[UnitResult]] = {}
     for r in results:
@@ -262,6 +264,9 @@ def write_reports(key: Key, results: list[UnitResult], out: Path) -> dict:
     }
     (out / "class.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False),
                                     encoding="utf-8")
+    class_figure([s["total"] for s in summary["students"]],
+                 sum(e.max_points for e in key.exercises), summary["mistakes_by_kind"],
+                 [out / "class.png"])
     return summary
 
 
