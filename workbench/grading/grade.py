@@ -30,7 +30,7 @@ import json
 import re
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import sympy as sp
@@ -216,18 +216,40 @@ def _status(result: UnitResult) -> None:
         result.status = "partial" if result.score > 0 else "incorrect"
 
 
-def _run(unit: tuple[KeyExercise, list[RawAnswer] | None, str]) -> UnitResult:
-    return grade_unit(*unit)
+def _memo(ex: KeyExercise, answers: list[RawAnswer] | None) -> tuple:
+    """What a unit's result depends on: the exercise and the answers as written."""
+    return (ex.id, tuple((a.text, a.latex, a.name, a.line) for a in answers or ()))
+
+
+def _run(unit: tuple[KeyExercise, list[RawAnswer] | None]) -> UnitResult:
+    return grade_unit(unit[0], unit[1], "")
 
 
 def grade_class(key: Key, submissions: list[Submission], jobs: int = 1) -> list[UnitResult]:
-    """Every (submission, exercise) unit, in submission then key order."""
+    """Every (submission, exercise) unit, in submission then key order.
+
+    In a class many students write the same answer: each distinct (exercise,
+    answers) unit is graded once, in a process pool when ``jobs`` > 1, and its
+    result is given to every student who wrote it.
+    """
     units = [(ex, sub.answers.get(ex.id), sub.student)
              for sub in submissions for ex in key.exercises]
-    if jobs <= 1 or len(units) <= 1:
-        return [_run(u) for u in units]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(_run, units, chunksize=max(1, len(units) // (4 * jobs))))
+    distinct: dict[tuple, tuple] = {}
+    for ex, answers, _ in units:
+        distinct.setdefault(_memo(ex, answers), (ex, answers))
+    work = list(distinct.values())
+    if jobs <= 1 or len(work) <= 1:
+        graded = [_run(u) for u in work]
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            graded = list(pool.map(_run, work, chunksize=max(1, len(work) // (4 * jobs))))
+    by_memo = dict(zip(distinct, graded, strict=True))
+    out = []
+    for ex, answers, student in units:
+        r = by_memo[_memo(ex, answers)]
+        out.append(replace(r, student=student, mistakes=list(r.mistakes),
+                           feedback=list(r.feedback)))
+    return out
 
 
 # -- reports -----------------------------------------------------------------------------------
