@@ -902,12 +902,10 @@ class _MatrixWriter:
         if node.kind in ("mul", "div", "pow"):
             return all(self.scalar(a) for a in node.args[:2] if isinstance(a, Node)) \
                 if node.kind != "pow" else self.scalar(node.args[0])
-        if node.kind in ("neg",):
+        if node.kind == "neg":
             return self.scalar(node.args[0])
         if node.kind == "add":
             return all(self.scalar(a) for a in node.args)
-        if node.kind == "mul_matrix":
-            return False
         return False
 
     def wrap(self, node: Node) -> str:
