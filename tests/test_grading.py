@@ -175,3 +175,13 @@ wrt = "x"
 at = "x=2,y=3"
 points = 1
 """
+
+
+def test_grading_benchmark_smoke(capsys):
+    from benchmarks import grading
+
+    key, subs = grading.build(3, 2)
+    assert [e.id for e in key.exercises] == ["e0", "e1"] and len(subs) == 3
+    assert grading.main(["--students", "2", "--exercises", "1", "-j", "1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["units"] == 2 and 1 <= out["distinct_units"] <= 2
