@@ -226,3 +226,14 @@ def test_any_token_soup_is_read_or_refused_with_a_parse_error(pieces):
             assert str(exc)  # a message, never another exception type
             continue
         assert out is not None
+
+
+@pytest.mark.parametrize("opening, closing", [
+    ("(", ")"), (r"\sqrt{", "}"), ("e^{", "}"), (r"\frac{1}{", "}"), (r"\left|", r"\right|")])
+def test_nesting_just_under_the_limit_is_read_or_refused_never_a_crash(opening, closing):
+    text = opening * 149 + "x" + closing * 149
+    for reader in (read_latex, read_answer, latex_to_matrix_text):
+        try:
+            reader(text)
+        except ParseError as exc:
+            assert "too complex" in str(exc) or "absolute value" in str(exc)

@@ -718,6 +718,14 @@ def _finish(expr: sp.Expr, text: str) -> sp.Expr:
     return expr
 
 
+def _bounded(walk, tree: Node):
+    """Walk a tree; one too deep for Python's stack is refused, not a crash."""
+    try:
+        return walk(tree)
+    except RecursionError:
+        raise ParseError("answer too complex to read") from None
+
+
 def _flat(text: str) -> str:
     return re.sub(r"\s", " ", text) if isinstance(text, str) else text
 
@@ -736,7 +744,7 @@ def read_latex(text: str, variables: Iterable[str] | None = None) -> sp.Expr:
     tree = parse_tree(text)
     if tree.kind == "matrix":
         raise ParseError("a vector where one value belongs (read it with read_answer)", text=text)
-    return _finish(_ScalarBuilder(text, variables).build(tree), text)
+    return _finish(_bounded(_ScalarBuilder(text, variables).build, tree), text)
 
 
 # -- answers: "label = expression" ------------------------------------------------------------
@@ -842,9 +850,9 @@ def read_answer(text: str, variables: Iterable[str] | None = None) -> LatexAnswe
             raise ParseError("a matrix where a vector (one row or one column) belongs",
                              text=text)
         builder = _ScalarBuilder(text, variables)
-        values = [_finish(builder.build(c), text) for c in cells]
+        values = [_finish(_bounded(builder.build, c), text) for c in cells]
         return LatexAnswer(values, component, True, label, approx)
-    value = _finish(_ScalarBuilder(text, variables).build(tree), text)
+    value = _finish(_bounded(_ScalarBuilder(text, variables).build, tree), text)
     return LatexAnswer([value], component, is_grad, label, approx)
 
 
@@ -861,7 +869,8 @@ def _side_tree(tokens: list[Token], text: str) -> Node:
 
 def _side_value(tokens: list[Token], text: str, variables) -> sp.Expr | None:
     try:
-        return _finish(_ScalarBuilder(text, variables).build(_side_tree(tokens, text)), text)
+        tree = _side_tree(tokens, text)
+        return _finish(_bounded(_ScalarBuilder(text, variables).build, tree), text)
     except ParseError:
         return None  # an approximation is a remark; the exact side is the answer
 
@@ -1028,4 +1037,4 @@ def latex_to_matrix_text(text: str, scalars: Iterable[str] = ()) -> str:
     while len(sides) > 1 and sides[-1][0] == "approx":
         sides.pop()
     tree = _side_tree(sides[-1][1], text)
-    return _MatrixWriter(text, set(scalars)).write(tree)
+    return _bounded(_MatrixWriter(text, set(scalars)).write, tree)
