@@ -22,7 +22,7 @@ from .core.errors import WorkbenchError
 
 #: Subcommand modules in the order ``--help`` lists them.
 COMMANDS = ["derive", "critical", "check", "sheet", "verify", "fd", "optimize", "rate", "trace",
-            "bench", "matrix"]
+            "bench", "matrix", "grade"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 

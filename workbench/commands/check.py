@@ -1,31 +1,66 @@
-"""``workbench check``: is a claimed gradient right?"""
+"""``workbench check``: is a claimed gradient right, and if not, what went wrong?"""
 
 from __future__ import annotations
 
-from ..certification.claims import check_claim
+from ..certification.diagnosis import diagnose
 from ..core.errors import InputError
+from ..core.latex import read_answer
+from ..core.printing import to_text
 from .common import add_expr_args, emit, read_function
 
 
 def register(sub) -> None:
     p = sub.add_parser("check", help="check a claimed gradient of EXPR",
                        description="Compare claimed gradient components with the true ones "
-                                   "(symbolically, then at random points in 50 digits).")
+                                   "(symbolically, then at random points in 50 digits), and "
+                                   "name the mistake when one is certified to explain a "
+                                   "wrong component.")
     add_expr_args(p, at=False)
     p.add_argument("--claimed", action="append", metavar="E", default=[],
                    help="one claimed component; repeat in --wrt order")
+    p.add_argument("--claimed-latex", action="append", metavar="TEX", default=[],
+                   help="a claimed component in LaTeX (\\frac{\\partial f}{\\partial x} = ...; "
+                        "repeat), or the whole gradient (\\nabla f = \\begin{pmatrix}...)")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
     f, names = read_function(args)
-    if not args.claimed:
-        raise InputError("give the claimed gradient with --claimed, one per variable")
-    result = check_claim(f, args.claimed, names)
+    if args.claimed and args.claimed_latex:
+        raise InputError("give the claimed gradient with --claimed or with --claimed-latex, "
+                         "not both")
+    if not args.claimed and not args.claimed_latex:
+        raise InputError("give the claimed gradient with --claimed, one per variable "
+                         "(or --claimed-latex)")
+    claimed = args.claimed or latex_claims(args.claimed_latex, names)
+    result = diagnose(f, claimed, names)
     data = result.to_dict()
     data["variables"] = names
-    emit(args, data, _readable(data, args.claimed))
+    shown = args.claimed or [to_text(c) for c in claimed]
+    emit(args, data, _readable(data, shown))
     return 0 if result.verdict == "correct" else 1
+
+
+def latex_claims(answers: list[str], names: list[str]) -> list:
+    """Claimed components from LaTeX answers, in the order of ``names``."""
+    read = [read_answer(a, names) for a in answers]
+    if len(read) == 1 and len(read[0].values) > 1:
+        return read[0].values
+    if any(len(a.values) != 1 for a in read):
+        raise InputError("a vector answer must be the only --claimed-latex")
+    labelled = [a.component for a in read]
+    if all(c is None for c in labelled):
+        return [a.values[0] for a in read]
+    unknown = [c for c in labelled if c not in names]
+    if unknown:
+        raise InputError(f"--claimed-latex names ∂/∂{unknown[0]}, not one of the variables "
+                         f"({', '.join(names)})")
+    if sorted(labelled) != sorted(names):
+        missing = [n for n in names if n not in labelled]
+        raise InputError("--claimed-latex: every component needs one answer; missing or "
+                         f"repeated: {', '.join(missing) or 'a repeated label'}")
+    by_name = {a.component: a.values[0] for a in read}
+    return [by_name[n] for n in names]
 
 
 def _readable(d: dict, claimed: list[str]) -> str:
@@ -35,5 +70,9 @@ def _readable(d: dict, claimed: list[str]) -> str:
     wrong = ", ".join(f"∂f/∂{names[i]} (claimed {claimed[i]})" for i in d["wrong_components"])
     c = d["counterexample"]
     at = ", ".join(f"{k}={v:.6g}" for k, v in c["point"].items())
-    return (f"incorrect: {wrong}\n  counterexample at ({at}): claimed {c['claimed']}, "
-            f"true {c['true']}")
+    lines = [f"incorrect: {wrong}",
+             f"  counterexample at ({at}): claimed {c['claimed']}, true {c['true']}"]
+    for m in d["diagnosis"]:
+        lines.append(f"  ∂f/∂{m['component']}: {m['kind']}: {m['detail']} "
+                     f"(certified {m['method']})")
+    return "\n".join(lines)
