@@ -49,7 +49,7 @@ class ClaimCheck:
                 "counterexample": self.counterexample}
 
 
-def _parse_claim(claimed, names):
+def parse_claim(claimed, names):
     out = []
     for i, c in enumerate(claimed):
         if isinstance(c, sp.Expr):
@@ -129,7 +129,7 @@ def compare(
         wrong = [i for i in range(len(true)) if np.any(err[i] > tolerance("claim_callable"))]
         return _verdict(wrong, P, err, got, want, names, ["numeric"] * len(true))
 
-    claims = _parse_claim(list(claimed), names)
+    claims = parse_claim(list(claimed), names)
     if len(claims) != len(true):
         raise InputError(f"claimed gradient has {len(claims)} components, expected {len(true)} "
                          f"({', '.join(names)})")

@@ -56,8 +56,8 @@ from ..core.errors import InputError, WorkbenchError
 from ..core.parse import parse
 from ..core.printing import to_text
 from ..symbolic.calculus import gradient, symbols
-from .claims import ClaimCheck, _parse_claim, check_claim
-from .scalar import _random_points
+from .claims import ClaimCheck, check_claim, parse_claim
+from .scalar import random_points
 
 DIGITS = 50
 #: agreement (mixed relative, at 50 digits) that certifies an identity at a random point
@@ -444,7 +444,7 @@ def diagnose(
     if check.verdict == "correct":
         return Diagnosis(check)
     xs = symbols(names)
-    claims = _parse_claim(list(claimed), names)
+    claims = parse_claim(list(claimed), names)
     truth = gradient(f, xs)
     points = _points(truth, claims, xs, seed)
     mistakes = []
@@ -456,7 +456,7 @@ def diagnose(
 def _points(truth, claims, xs, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed + 1)  # other points than the verdict's own
     fns = [compile(truth, xs, "numpy"), compile(claims, xs, "numpy")]
-    P = _random_points(fns, xs, N_POINTS, rng, 2.0, [])
+    P = random_points(fns, xs, N_POINTS, rng, 2.0, [])
     if len(P) < N_POINTS // 2:
         raise InputError("too few random points where the gradient and the claim are defined "
                          "to diagnose the claim")
