@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .figures import _pyplot, _save
+from .figures import pyplot, save
 
 #: bars shown in the mistakes panel
 TOP = 10
@@ -23,7 +23,7 @@ TOP = 10
 def class_figure(totals: Sequence[float], max_total: float,
                  mistakes: Mapping[str, Mapping[str, int]], paths: Sequence[Path]) -> list[Path]:
     """Save the score histogram and the most common mistakes to every path."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     left.hist(totals, bins=min(20, max(5, len(set(totals)))), range=(0, max_total or 1),
               color="tab:blue", edgecolor="white")
@@ -41,4 +41,4 @@ def class_figure(totals: Sequence[float], max_total: float,
         right.set_axis_off()
     right.set_title("most common mistakes")
     fig.tight_layout()
-    return _save(fig, paths)
+    return save(fig, paths)
