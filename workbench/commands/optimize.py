@@ -12,6 +12,7 @@ import math
 import sys
 
 from ..certification.scalar import certify
+from ..core import limits
 from ..core.errors import InputError
 from ..core.parse import parse_number
 from ..optim.optimizers import (
@@ -83,13 +84,14 @@ def _settings(args):
 
 
 def run(args) -> int:
+    limits.check("random_points", args.random, "--random")
     wrt = [v.strip() for v in args.wrt.split(",") if v.strip()] if args.wrt else None
     obj = objective(args.func, wrt)
     x0 = _point(args.x0)
     schedule, stopper, hyper = _settings(args)
     result = minimize(obj, x0, args.method, args.lr, args.steps, args.tol, schedule, stopper,
                       **hyper)
-    cert = certify(obj.expr, obj.variables, [x0], n_random=max(args.random, 1),
+    cert = certify(obj.expr, obj.variables, [x0], n_random=args.random,
                    with_hessian=False, grad=obj.grad_exprs)
     data = result.to_dict()
     data.update(function=obj.name, expression=text(obj.expr),

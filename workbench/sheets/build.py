@@ -19,6 +19,7 @@ from pathlib import Path
 import jinja2
 
 from .. import __version__
+from ..core import limits
 from ..core.errors import InputError, WorkbenchError
 from ..tasks import loader, runner
 from ..tasks.model import Figure, Outcome
@@ -132,6 +133,8 @@ def build_many(paths, outdir: str | Path = "build", pdf: bool = False,
     Every file is validated before anything runs; each sheet is then written
     atomically (see the module docstring).
     """
+    if jobs is not None:
+        limits.check("workers", jobs, "-j/--jobs")
     sheets = [loader.load(p) for p in paths]
     outdir = Path(outdir)
     try:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import mpmath
 import sympy as sp
 
-from ..core import budget
+from ..core import budget, limits
 from ..core.errors import InputError, ShapeError
 
 Vars = Sequence[str | sp.Symbol]
@@ -63,6 +63,7 @@ def hessian(f: sp.Expr, variables: Vars) -> sp.Matrix:
 
 def jacobian(fs: Sequence[sp.Expr], variables: Vars) -> sp.Matrix:
     """J = [∂Fᵢ/∂xⱼ] for a vector function F = (F₁, …, Fₘ)."""
+    limits.check("jacobian_outputs", len(fs), "Jacobian")
     xs = symbols(variables)
     return sp.Matrix([[sp.diff(_require_scalar(fi), v) for v in xs] for fi in fs])
 
@@ -87,6 +88,7 @@ def taylor(f: sp.Expr, variables: Vars, point: Mapping[str, sp.Expr], order: int
 
     Uses f(a + t(x − a)) = Σₖ tᵏ/k! · dᵏf, expanded in t and evaluated at t = 1.
     """
+    limits.check("taylor_order", int(order), "Taylor order")
     xs = symbols(variables)
     t = sp.Dummy("t")
     a = [sp.nsimplify(point[str(v)]) for v in xs]

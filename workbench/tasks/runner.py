@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 
+from ..core import limits
 from ..core.errors import WorkbenchError
 from .model import Outcome, Text
 from .registry import TASKS, Context, Exercise, load_all
@@ -49,6 +50,7 @@ def run_all(
 ) -> list[Outcome]:
     """Outcomes of the ``(exercise, context)`` pairs in order, by up to ``jobs`` processes."""
     jobs = default_jobs() if jobs is None else jobs
+    limits.check("workers", jobs, "-j/--jobs")
     if jobs <= 1 or len(work) < 2:
         outcomes = []
         for ex, ctx in work:
