@@ -1,8 +1,9 @@
 """Symbolic calculus: gradients, Hessians, Jacobians, Taylor polynomials, limits, critical points.
 
 Everything here is exact SymPy.  Steps that can blow up (simplification,
-solving, limits) run under a time budget (:mod:`workbench.budget`); when it runs
-out the result says what could not be done instead of hanging.  None of these
+solving, limits) are chosen by counts and run under a hard time limit
+(:mod:`workbench.core.budget`): a step that runs away aborts with an error
+instead of hanging, and no result depends on the machine's load.  None of these
 results is an *answer* until :mod:`workbench.certify` has checked it.
 
 The gradient of f: ℝⁿ → ℝ is the column of partials ∂f/∂xᵢ; the Hessian is
@@ -108,7 +109,7 @@ class Limit:
     note: str = ""
 
 
-def limit(f: sp.Expr, variable: str | sp.Symbol, point, seconds: float = budget.DEFAULT_SECONDS):
+def limit(f: sp.Expr, variable: str | sp.Symbol, point):
     """Two-sided limit of ``f`` as ``variable → point``, reporting both sides.
 
     >>> from workbench.core.parse import parse
@@ -120,7 +121,8 @@ def limit(f: sp.Expr, variable: str | sp.Symbol, point, seconds: float = budget.
     p = sp.nsimplify(p)
 
     def side(direction: str):
-        return budget.within(seconds, lambda: sp.limit(f, x, p, dir=direction), None)
+        return budget.bounded(lambda: sp.limit(f, x, p, dir=direction),
+                              f"the limit as {x} → {p}{direction}")
 
     if p in (sp.oo, -sp.oo):
         value = side("-" if p is sp.oo else "+")
@@ -128,8 +130,6 @@ def limit(f: sp.Expr, variable: str | sp.Symbol, point, seconds: float = budget.
         note = "" if ok else "oscillates or could not be decided"
         return Limit(value, value, value if ok else None, ok, note)
     left, right = side("-"), side("+")
-    if left is None or right is None:
-        return Limit(left, right, None, False, "time budget ran out before a side was decided")
     if isinstance(left, sp.AccumBounds) or isinstance(right, sp.AccumBounds):
         return Limit(left, right, None, False, "the function oscillates: the limit does not exist")
     if sp.simplify(left - right) == 0 if left.is_finite and right.is_finite else left == right:
@@ -197,22 +197,26 @@ def hessian_eigenvalues(H: sp.Matrix, digits: int = PRECISION_DIGITS) -> list[fl
         return [0.0 if abs(v) < scale * mpmath.mpf(10) ** (-digits + 10) else v for v in values]
 
 
+#: Operations up to which a critical value is simplified (larger ones are shown as found).
+VALUE_OPS = 200
+
+
 def critical_points(
-    f: sp.Expr, variables: Vars, seconds: float = budget.DEFAULT_SECONDS
+    f: sp.Expr, variables: Vars
 ) -> CriticalPoints:
     """All real solutions of ∇f = 0, classified by the eigenvalues of the Hessian.
 
     Polynomial gradients are solved exactly through a lexicographic Gröbner
     basis (complete when the system has finitely many solutions).  Other
-    systems go to ``sympy.solve`` under a time budget, and the list is marked
-    possibly incomplete.
+    systems go to ``sympy.solve`` or a Newton search, chosen by the size of the
+    system (never by time), and the list is marked possibly incomplete.
     """
     from .roots import solve_gradient
 
     xs = symbols(variables)
     g = gradient(f, xs)
     H = hessian(f, xs)
-    found = solve_gradient(g, xs, seconds)
+    found = solve_gradient(g, xs)
     points = []
     for sol in found.solutions:
         Hp = H.subs(sol.values, simultaneous=True)
@@ -221,7 +225,7 @@ def critical_points(
             CriticalPoint(
                 point={str(v): sol.values[v] for v in xs},
                 numeric={str(v): float(sp.N(sol.values[v], 30)) for v in xs},
-                value=budget.simplify(f.subs(sol.values, simultaneous=True), 2.0),
+                value=budget.simplify(f.subs(sol.values, simultaneous=True), VALUE_OPS),
                 kind=classify(eig),
                 eigenvalues=eig,
                 exact=sol.exact,
