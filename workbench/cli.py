@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         if not getattr(args, "run", None):
-            parser.print_help(sys.stderr)
+            parser.print_help()
             return EXIT_BAD_INPUT
         return int(args.run(args) or 0)
     except SystemExit as exc:  # --help, --version
