@@ -61,14 +61,21 @@ def _child(step: Callable[[], T], write_fd: int) -> None:
         try:
             payload = pickle.dumps((True, step()))
         except BaseException as exc:  # the parent re-raises it
-            try:
-                payload = pickle.dumps((False, exc))
-            except Exception:
-                payload = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+            payload = pickle.dumps((False, _portable(exc)))
         with os.fdopen(write_fd, "wb") as pipe:
             pipe.write(payload)
     finally:
         os._exit(0)
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` if it survives pickling, else an error of the same standing with its text."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        kind = WorkbenchError if isinstance(exc, WorkbenchError) else RuntimeError
+        return kind(str(exc) if kind is WorkbenchError else f"{type(exc).__name__}: {exc}")
 
 
 def _fork() -> int:
@@ -85,7 +92,6 @@ def _collect(pid: int, read_fd: int, seconds: float, what: str) -> bytes:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                os.kill(pid, signal.SIGKILL)
                 raise BudgetExceeded(f"{what} did not finish within its time limit of "
                                      f"{seconds:g} s; nothing was answered in its place")
             ready, _, _ = select.select([read_fd], [], [], min(left, 1.0))
@@ -94,6 +100,10 @@ def _collect(pid: int, read_fd: int, seconds: float, what: str) -> bytes:
                 if not chunk:
                     return b"".join(chunks)
                 chunks.append(chunk)
+    except BaseException:  # out of time, or interrupted: the worker goes first
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        raise
     finally:
         os.close(read_fd)
         with contextlib.suppress(ChildProcessError):
