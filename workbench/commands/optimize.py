@@ -40,8 +40,7 @@ def register(sub) -> None:
     p.add_argument("--wrt", help="variables, comma-separated (default: all, sorted)")
     p.add_argument("--method", default="gd", choices=METHODS, help="update rule (default gd)")
     p.add_argument("--x0", required=True,
-                   help="start point, comma-separated, e.g. 0.7,1.4 (use --x0=-1,2 for a "
-                        "leading minus)")
+                   help="start point, comma-separated, e.g. 0.7,1.4 or -1,-1.5")
     p.add_argument("--lr", type=float, default=0.01, help="learning rate η > 0 (default 0.01)")
     p.add_argument("--steps", type=int, default=1000, help="step budget (default 1000)")
     p.add_argument("--tol", type=float, default=DEFAULT_TOL,
