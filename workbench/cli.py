@@ -6,63 +6,117 @@ exit-code contract:
 
 * 0 - done, and every check passed;
 * 1 - done, but a verification failed (the output says which);
-* 2 - bad input: one clear line on stderr, no traceback, nothing written.
+* 2 - bad input: one clear line on stderr, no traceback, nothing written;
+* 3 - internal error (a bug): one line on stderr; ``WORKBENCH_DEBUG=1`` shows the traceback.
 
-With ``--json`` a command prints exactly one JSON object on stdout.
+With ``--json`` a command prints exactly one JSON object on stdout; for an error
+(exit 2 or 3) that object is ``{"error": {"kind", "message", "location"}}``, with
+``kind`` ``bad_input`` or ``internal`` and ``location`` the option, file, exercise,
+field, token or column at fault when known (else null).  The one line on stderr
+is printed as well.
+
+>>> import io, contextlib
+>>> with contextlib.redirect_stdout(io.StringIO()) as out, \\
+...         contextlib.redirect_stderr(io.StringIO()):
+...     code = main(["derive", "x**", "--json"])
+>>> code, json.loads(out.getvalue())["error"]["kind"]
+(2, 'bad_input')
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import json
 import os
 import sys
 
-from .core.errors import WorkbenchError
+from .commands.common import values_first
+from .core.errors import UsageError, WorkbenchError
 
 #: Subcommand modules in the order ``--help`` lists them.
 COMMANDS = ["derive", "critical", "check", "sheet", "verify", "fd", "optimize", "rate", "trace",
             "bench", "matrix", "grade"]
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_PIPE = 141  # 128 + SIGPIPE: the shell's code for a closed pipe
+
+EPILOG = """exit codes:
+  0  done, and every check passed
+  1  done, but a verification failed (the output says which)
+  2  bad input: one line on stderr naming the problem, nothing written
+  3  internal error (a bug): one line on stderr; set WORKBENCH_DEBUG=1 for the traceback
+With --json, an error is one JSON object {"error": {"kind", "message", "location"}}
+on stdout as well."""
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's own errors obey the one-line, exit-2 contract
-        self.exit(EXIT_BAD_INPUT, f"workbench: error: {message}\n")
+        raise UsageError(message)
+
+    def parse_known_args(self, args=None, namespace=None):
+        # values that start with "-" (--x0 -1,2; check --claimed '-x'): see values_first
+        if args is not None and self._subparsers is None:
+            args = values_first(self, list(args))
+        return super().parse_known_args(args, namespace)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="workbench", description=__doc__.splitlines()[0])
+    """The argument parser of every subcommand, with the exit codes in its epilog."""
+    parser = _Parser(prog="workbench", description=__doc__.splitlines()[0], epilog=EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         importlib.import_module(f".commands.{name}", __package__).register(sub)
     return parser
 
 
+def _wants_json(argv: list[str]) -> bool:
+    return "--json" in argv[1:] if argv else False
+
+
+def _report(argv: list[str], command: str, kind: str, message: str, location) -> None:
+    """The one stderr line, and with --json the one error object on stdout."""
+    message = " ".join(message.splitlines())  # one line, whatever the message holds
+    label = "internal error" if kind == "internal" else "error"
+    prefix = f"workbench {command}" if command else "workbench"
+    print(f"{prefix}: {label}: {message}", file=sys.stderr)
+    if _wants_json(argv):
+        print(json.dumps({"error": {"kind": kind, "message": message, "location": location}},
+                         indent=2))
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    """Run one command line; returns the exit code (see the module docstring)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv and argv[0] in COMMANDS else ""
     try:
+        parser = build_parser()
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, or argparse's one-line usage error
-        return int(exc.code or 0)
-    if not getattr(args, "run", None):
-        parser.print_help()
-        return EXIT_BAD_INPUT
-    try:
+        if not getattr(args, "run", None):
+            parser.print_help()
+            return EXIT_BAD_INPUT
         return int(args.run(args) or 0)
+    except SystemExit as exc:  # --help, --version
+        return int(exc.code or 0)
     except WorkbenchError as exc:
-        print(f"workbench {args.command}: error: {exc}", file=sys.stderr)
+        _report(argv, command, "bad_input", str(exc), exc.location)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, as shell tools do
+        with contextlib.suppress(OSError, ValueError):  # a captured stdout has no descriptor
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE
     except KeyboardInterrupt:
         print("workbench: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug, not bad input: one line; WORKBENCH_DEBUG=1 shows it
         if os.environ.get("WORKBENCH_DEBUG"):
             raise
-        print(f"workbench {args.command}: internal error: {type(exc).__name__}: {exc} "
-              "(set WORKBENCH_DEBUG=1 for the traceback)", file=sys.stderr)
-        return EXIT_FAILED
+        message = " ".join(f"{type(exc).__name__}: {exc}".split())
+        _report(argv, command, "internal",
+                f"{message} (set WORKBENCH_DEBUG=1 for the traceback)", None)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

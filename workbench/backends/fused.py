@@ -42,13 +42,16 @@ NumPy).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import hashlib
 import os
 import platform
+import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -60,7 +63,8 @@ import numpy as np
 import sympy as sp
 from sympy.printing.c import C99CodePrinter
 
-from ..core.errors import InputError
+from ..core.errors import InputError, WorkbenchError
+from ..core.processes import alive, run_group
 from . import vecmath
 
 
@@ -504,12 +508,17 @@ def build(exprs: Sequence[sp.Expr], variables: Sequence[sp.Symbol]) -> Build:
                 return Build(_loaded[key], so, tuple(args), vector_math, 0.0)
             start = time.perf_counter()
             built = so.exists()
-            if not built:
+            lib = _load(so) if built else None
+            if lib is None:  # not cached, or a bad entry (truncated, foreign): rebuild it
+                built = False
                 err = _compile(src, so, args, libs)
                 if err:
                     errors.append(err)
                     continue
-            lib = ctypes.CDLL(str(so))
+                lib = _load(so)
+                if lib is None:
+                    errors.append(f"the freshly built kernel {so.name} does not load")
+                    continue
             lib.wb_kernel.restype = ctypes.c_int
             lib.wb_kernel.argtypes = [ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p,
                                       ctypes.c_int]
@@ -519,21 +528,62 @@ def build(exprs: Sequence[sp.Expr], variables: Sequence[sp.Symbol]) -> Build:
     raise NoCompiler(f"the C compiler failed on the kernel: {errors[-1]}")
 
 
+#: The first bytes of a shared library this platform can load (ELF on Linux).
+_MAGIC = b"\x7fELF" if sys.platform.startswith("linux") else b""
+#: Temporary files of a compile: ``wb-tmp-PID-XXXXXXXX.c`` and its ``.so``.
+_TMP = re.compile(r"^wb-tmp-(\d+)-.+\.(c|so)$")
+
+
+def _load(so: Path) -> ctypes.CDLL | None:
+    """The kernel library at ``so``, or None when the file is not a loadable kernel.
+
+    A cached file can be bad - cut short by a full disk, or built for another
+    machine ("wrong ELF class"); it is checked by its magic bytes, by the
+    loader itself and by its entry point, and then rebuilt by the caller.
+    """
+    try:
+        with open(so, "rb") as fh:
+            if fh.read(len(_MAGIC)) != _MAGIC:
+                return None
+        lib = ctypes.CDLL(str(so))
+        lib.wb_kernel  # noqa: B018 - a library without the entry point is no kernel
+    except (OSError, AttributeError):
+        return None
+    return lib
+
+
+def remove_stale(folder: Path) -> list[Path]:
+    """Remove the temporary files of compiles whose process is gone (killed mid-compile)."""
+    removed = []
+    for entry in folder.iterdir():
+        m = _TMP.match(entry.name)
+        if m and not alive(int(m.group(1))):
+            with contextlib.suppress(OSError):
+                entry.unlink()
+                removed.append(entry)
+    return removed
+
+
 def _compile(src: str, so: Path, args: list[str], libs: list[str]) -> str:
-    """Compile ``src`` into ``so`` atomically; return '' or the compiler's first error line."""
-    fd, tmp = tempfile.mkstemp(suffix=".c", dir=so.parent)
+    """Compile ``src`` into ``so`` atomically; return '' or the compiler's first error line.
+
+    The library is written to a temporary name in the cache folder and renamed
+    into place, so ``so`` is always whole; the temporary names carry this
+    process's id, so a later build removes what a killed compile left.
+    """
+    remove_stale(so.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"wb-tmp-{os.getpid()}-", suffix=".c", dir=so.parent)
     tmp_so = tmp[:-2] + ".so"
     try:
         with os.fdopen(fd, "w") as fh:
             fh.write(src)
-        done = subprocess.run([*args, "-o", tmp_so, tmp, *libs, "-Wl,-z,defs"],
-                              capture_output=True, text=True, timeout=300)
+        done = run_group([*args, "-o", tmp_so, tmp, *libs, "-Wl,-z,defs"], so.parent, 300)
         if done.returncode != 0:
-            lines = [ln for ln in done.stderr.splitlines() if "error" in ln] or ["unknown"]
+            lines = [ln for ln in done.stdout.splitlines() if "error" in ln] or ["unknown"]
             return lines[0]
         os.replace(tmp_so, so)  # concurrent builders of the same kernel both succeed
         return ""
-    except (OSError, subprocess.SubprocessError) as exc:
+    except (OSError, subprocess.SubprocessError, WorkbenchError) as exc:
         return str(exc)
     finally:
         for p in (tmp, tmp_so):

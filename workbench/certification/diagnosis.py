@@ -53,7 +53,7 @@ import sympy as sp
 from ..backends.compile import compile
 from ..core import budget
 from ..core.errors import InputError, WorkbenchError
-from ..core.parse import parse
+from ..core.parse import parse, parse_number
 from ..core.printing import to_text
 from ..symbolic.calculus import gradient, symbols
 from .claims import ClaimCheck, check_claim, parse_claim
@@ -63,8 +63,6 @@ DIGITS = 50
 #: agreement (mixed relative, at 50 digits) that certifies an identity at a random point
 TOL = mpmath.mpf("1e-30")
 N_POINTS = 10
-#: seconds for the symbolic proof of the winning hypothesis before the numeric certificate
-SYMBOLIC_SECONDS = 2.0
 #: largest numerator or denominator of a constant factor worth naming (3/2, 1/2, 2, -1/3 ...)
 MAX_FACTOR = 24
 
@@ -342,10 +340,19 @@ def _factor_hypotheses(ctx: _Context, gap, truth, term_vals) -> list[Hypothesis]
     return out
 
 
+def _exact(v) -> sp.Expr:
+    """A coordinate as an exact SymPy number: text through the safe parser, 0.5 as 1/2."""
+    if isinstance(v, sp.Basic):
+        return v
+    if isinstance(v, str):
+        return parse_number(v)
+    return parse_number(repr(v))
+
+
 def _proof(ctx: _Context, effects: Sequence[sp.Expr]) -> str:
-    """symbolic when SymPy proves claim − effects = truth in time, numeric otherwise."""
+    """symbolic when SymPy proves claim − effects = truth, numeric otherwise (decided by size)."""
     residual = ctx.claim - sum(effects) - ctx.t
-    same = budget.within(SYMBOLIC_SECONDS, lambda: sp.simplify(residual) == 0, False)
+    same = budget.simplify(residual) == 0
     return "symbolic" if same else "numeric"
 
 
@@ -509,18 +516,18 @@ def diagnose_value(
         # a partial derivative is the derivative of the restriction to one line: fixing
         # the other coordinates first keeps 0/0 forms such as sqrt(x3*sin(0)) away
         if wrt is None:
-            return f.xreplace({x: sp.sympify(point[x.name]) for x in xs})
+            return f.xreplace({x: _exact(point[x.name]) for x in xs})
         x = xs[list(variables).index(wrt)]
-        line = f.xreplace({v: sp.sympify(point[v.name]) for v in xs if v != x})
-        return sp.diff(line, x).xreplace({x: sp.sympify(point[x.name])})
+        line = f.xreplace({v: _exact(point[v.name]) for v in xs if v != x})
+        return sp.diff(line, x).xreplace({x: _exact(point[x.name])})
 
     def equal(a, b) -> bool:
-        return budget.within(SYMBOLIC_SECONDS, lambda: sp.simplify(a - b) == 0, False)
+        return budget.simplify(a - b) == 0
 
     true = value_at(at)
     if equal(claimed, true):
         return ValueDiagnosis(True, true)
-    for detail, point in _nearby_points({x.name: sp.sympify(at[x.name]) for x in xs}):
+    for detail, point in _nearby_points({x.name: _exact(at[x.name]) for x in xs}):
         other = value_at(point)
         if other.is_finite is not False and equal(claimed, other):
             m = Mistake(wrt or "value", "evaluated at the wrong point", detail, "symbolic",

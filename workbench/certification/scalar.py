@@ -35,6 +35,7 @@ import sympy as sp
 
 from ..backends import jaxutil
 from ..backends.compile import compile
+from ..core import limits
 from ..core.errors import DomainError
 from ..numerics import finite_diff
 from ..symbolic.calculus import Vars, gradient, hessian, symbols
@@ -164,6 +165,7 @@ def certify(
     ``grad``/``hess`` default to :func:`workbench.symbolic.calculus.gradient` / ``hessian``;
     pass your own to certify a result derived elsewhere.
     """
+    limits.check("random_points", n_random, "n_random")
     xs = symbols(variables)
     names = [str(x) for x in xs]
     n = len(xs)

@@ -1,4 +1,17 @@
-"""Plumbing shared by the subcommands: common arguments, parsing, output."""
+"""Plumbing shared by the subcommands: common arguments, parsing, output.
+
+Values may start with ``-``: argparse alone reads ``--x0 -1,-1.5`` as two
+options and refuses with "expected one argument".  :func:`values_first` reads
+the command line the way a person means it: the token after an option that
+takes a value *is* that value, and an expression where the command expects
+its EXPR (``derive '-x**2'``) is that expression.
+
+>>> p = argparse.ArgumentParser()
+>>> _ = p.add_argument("expr"); _ = p.add_argument("--x0"); _ = p.add_argument("--json",
+...     action="store_true")
+>>> values_first(p, ["-x*exp(-y)", "--x0", "-1,-1.5", "--json"])
+['-x*exp(-y) ', '--x0=-1,-1.5', '--json']
+"""
 
 from __future__ import annotations
 
@@ -12,6 +25,55 @@ import sympy as sp
 from ..core.errors import InputError
 from ..core.parse import parse, parse_assignments, variables_of
 from ..core.printing import to_text
+
+
+def _takes_value(action: argparse.Action) -> bool:
+    return action.nargs is None and bool(action.option_strings)
+
+
+def _known_option(parser: argparse.ArgumentParser, token: str) -> bool:
+    """An option of ``parser`` as written, ``--opt=value``, ``-oVALUE`` or a unique prefix."""
+    options = parser._option_string_actions
+    name = token.split("=", 1)[0]
+    if name in options or (len(token) > 2 and token[:2] in options and token[1] != "-"):
+        return True
+    return token.startswith("--") and any(o.startswith(name) for o in options)
+
+
+def values_first(parser: argparse.ArgumentParser, args: list[str]) -> list[str]:
+    """``args`` rewritten so that values starting with ``-`` reach their option or EXPR.
+
+    After an option that takes one value, the next token is that value (unless
+    it is itself an option of the command, as in ``--at --json``) and is joined
+    to it (``--opt=value``, or ``-oVALUE`` for a one-letter option).  A
+    token that starts with a single ``-`` and is no option of a command whose
+    positionals are single values (EXPR, FUNC) is a positional: argparse reads
+    a token containing a space as one, so a trailing space is added (the safe
+    parser strips it).
+    """
+    actions = parser._option_string_actions
+    single = [a for a in parser._actions if not a.option_strings]
+    positional_ok = bool(single) and all(a.nargs is None for a in single)
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        token = args[i]
+        if token == "--":
+            out += args[i:]
+            break
+        action = actions.get(token)
+        if (action is not None and _takes_value(action) and i + 1 < len(args)
+                and args[i + 1] not in actions):  # "--at --json": the value is missing
+            value = args[i + 1]
+            out.append(f"{token}={value}" if token.startswith("--") else f"{token}{value}")
+            i += 2
+            continue
+        if (positional_ok and token.startswith("-") and not token.startswith("--")
+                and len(token) > 1 and not _known_option(parser, token)):
+            token += " "
+        out.append(token)
+        i += 1
+    return out
 
 
 def add_expr_args(p: argparse.ArgumentParser, at: bool = True) -> None:

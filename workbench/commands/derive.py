@@ -5,6 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..certification.scalar import certify
+from ..core import limits
 from ..core.errors import DomainError
 from ..symbolic.calculus import gradient, hessian
 from .common import add_expr_args, emit, number, read_function, read_point, text
@@ -26,6 +27,7 @@ def _at(exprs, subs):
 
 
 def run(args) -> int:
+    limits.check("random_points", args.random, "--random")
     f, names = read_function(args)
     point = read_point(args.at, names)
     g = gradient(f, names)
@@ -34,7 +36,7 @@ def run(args) -> int:
     if H is not None:
         data["hessian"] = [[text(e) for e in row] for row in H.tolist()]
     points = [] if point is None else [point]
-    cert = certify(f, names, points, n_random=max(args.random, 1), with_hessian=H is not None,
+    cert = certify(f, names, points, n_random=args.random, with_hessian=H is not None,
                    grad=g, hess=H)
     if point is not None:
         if cert.verdict == "undefined":  # with a point given, only that point is undefined

@@ -16,6 +16,7 @@ are null, the failure is in ``certificate``, the exit code is 1.
 from __future__ import annotations
 
 from ..certification.matrix import certify_derivation
+from ..core.errors import InputError
 from ..matrix_calculus.derive import Unsupported, derive
 from ..matrix_calculus.parse import parse_matrix
 from ..matrix_calculus.printing import to_latex, to_numpy
@@ -56,6 +57,8 @@ ANSWERS = ("gradient", "jacobian", "hessian", "hvp")
 
 
 def run(args) -> int:
+    if args.seed < 0:
+        raise InputError(f"--seed must be a non-negative integer, got {args.seed}")
     problem = parse_matrix(args.expr, args.shapes, args.scalars, args.symmetric, args.pd,
                            args.stochastic)
     data: dict = {"expression": to_numpy(problem.value), "expression_latex":

@@ -12,6 +12,7 @@ import math
 import sys
 
 from ..certification.scalar import certify
+from ..core import limits
 from ..core.errors import InputError
 from ..core.parse import parse_number
 from ..optim.optimizers import (
@@ -39,8 +40,7 @@ def register(sub) -> None:
     p.add_argument("--wrt", help="variables, comma-separated (default: all, sorted)")
     p.add_argument("--method", default="gd", choices=METHODS, help="update rule (default gd)")
     p.add_argument("--x0", required=True,
-                   help="start point, comma-separated, e.g. 0.7,1.4 (use --x0=-1,2 for a "
-                        "leading minus)")
+                   help="start point, comma-separated, e.g. 0.7,1.4 or -1,-1.5")
     p.add_argument("--lr", type=float, default=0.01, help="learning rate η > 0 (default 0.01)")
     p.add_argument("--steps", type=int, default=1000, help="step budget (default 1000)")
     p.add_argument("--tol", type=float, default=DEFAULT_TOL,
@@ -83,13 +83,14 @@ def _settings(args):
 
 
 def run(args) -> int:
+    limits.check("random_points", args.random, "--random")
     wrt = [v.strip() for v in args.wrt.split(",") if v.strip()] if args.wrt else None
     obj = objective(args.func, wrt)
     x0 = _point(args.x0)
     schedule, stopper, hyper = _settings(args)
     result = minimize(obj, x0, args.method, args.lr, args.steps, args.tol, schedule, stopper,
                       **hyper)
-    cert = certify(obj.expr, obj.variables, [x0], n_random=max(args.random, 1),
+    cert = certify(obj.expr, obj.variables, [x0], n_random=args.random,
                    with_hessian=False, grad=obj.grad_exprs)
     data = result.to_dict()
     data.update(function=obj.name, expression=text(obj.expr),

@@ -60,7 +60,8 @@ def _eigs_from_matrix(text_: str) -> list[sp.Expr]:
                          "is required")
     # names the offending eigenvalue; H is exactly symmetric, so these are eigvalsh(H)
     numeric = spd_eigenvalues(np.array(H.tolist(), dtype=float))
-    exact = budget.within(2.0, lambda: H.eigenvals(multiple=True), None) if len(H) <= 9 else None
+    exact = (budget.bounded(lambda: H.eigenvals(multiple=True), "eigenvalues of H")
+             if len(H) <= 9 else None)
     if exact is not None and all(e.is_real for e in exact):
         return [tidy(e) for e in exact]
     return [sp.Float(v, 17) for v in numeric]

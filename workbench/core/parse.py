@@ -36,8 +36,9 @@ import sympy as sp
 
 from .errors import ParseError
 from .functions import sigmoid, softplus
+from .limits import LIMITS
 
-MAX_LENGTH = 5000
+MAX_LENGTH = LIMITS["expression_length"].maximum
 MAX_DEPTH = 150
 MAX_POWER_DIGITS = 2000
 MAX_EXPONENT = 1000

@@ -367,6 +367,8 @@ def cost(v) -> tuple[float, int]:
 
 
 _TIDY: dict = {}
+#: Operations up to which a formula is also simplified when tidied (a size, not a time).
+TIDY_OPS = 200
 
 
 def _tidy_expr(e: sp.Expr, collect: bool = True) -> sp.Expr:
@@ -380,10 +382,8 @@ def _tidy_expr(e: sp.Expr, collect: bool = True) -> sp.Expr:
     mats = list(mx.matrix_atoms(e))
     if mats and collect:
         cands.append(_collect(e, mats))
-    for step in (sp.simplify, _sigmoid_form):
-        value = budget.within(1.0, lambda step=step: step(e), None)
-        if value is not None:
-            cands.append(value)
+    if sp.count_ops(e) <= TIDY_OPS:  # chosen by size, so the same form at any load
+        cands += budget.bounded(lambda: [sp.simplify(e), _sigmoid_form(e)], "tidying a formula")
     known = _functions(e) | {"sigmoid"}
     cands = [c for c in cands if _functions(c) <= known]   # speak the problem's language
     best = min(cands, key=cost)

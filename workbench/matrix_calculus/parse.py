@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from ..core import limits
 from ..core.errors import InputError, ParseError, ShapeError
 from ..core.parse import CONSTANTS, FUNCTIONS, check_power, literal, read
 from . import expr as mx
@@ -90,6 +91,7 @@ def _names(value) -> list[str]:
 def parse_dim(text: str) -> sp.Expr:
     text = text.strip()
     if text.isdigit() and int(text) > 0:
+        limits.check("matrix_dimension", int(text), f"shape dimension {text}")
         return mx.dim(int(text))
     if text.isidentifier():
         return mx.dim(text)

@@ -40,6 +40,7 @@ import sympy as sp
 from ..backends import jaxutil
 from ..certification.base import Certificate
 from ..certification.scalar import certify
+from ..core import limits
 from ..core.errors import InputError, ShapeError
 from ..core.functions import sigmoid as sym_sigmoid
 from .optimizers import EarlyStopping, Optimizer, constant
@@ -58,6 +59,8 @@ def make_classification(n_samples: int = 200, n_features: int = 2, n_classes: in
     ``rings``: concentric noisy rings in the first two features (not linearly
     separable, for the MLP); ``xor``: four clusters labelled by the sign of x₁x₂.
     """
+    limits.check("samples", int(n_samples), "n_samples")
+    limits.check("layer_width", int(n_features), "n_features")
     if n_samples < n_classes or n_classes < 2 or n_features < 1:
         raise InputError(f"need n_classes ≥ 2, n_features ≥ 1 and at least one sample per "
                          f"class; got {n_samples} samples, {n_features} features, "
@@ -159,6 +162,13 @@ def grad(kind: str, theta: np.ndarray, Xb: np.ndarray, T: np.ndarray) -> np.ndar
     return Xb.T @ (probabilities(kind, theta, Xb) - T) / len(Xb)
 
 
+def _check_work(samples: int, epochs: int) -> None:
+    """Training work within the stated limits, before any of it starts."""
+    limits.check("samples", samples, "training data")
+    limits.check("epochs", int(epochs), "epochs")
+    limits.check("sample_passes", samples * int(epochs), f"{samples} samples × {epochs} epochs")
+
+
 @dataclass
 class Fit:
     """A trained model: parameters, loss per epoch (index 0 = before training), accuracy."""
@@ -191,6 +201,7 @@ def fit_linear(X: np.ndarray, y: np.ndarray, kind: str = "logistic", method: str
     per epoch; early stopping watches the full training loss after each epoch.
     """
     X, y = _check_data(X, y)
+    _check_work(len(X), epochs)
     if method not in ("batch", "sgd"):
         raise InputError(f"unknown training method {method!r} (batch or sgd)")
     Xb = add_bias(X)
@@ -308,6 +319,10 @@ class MLP:
         sizes = [int(s) for s in sizes]
         if len(sizes) < 3 or min(sizes) < 1:
             raise InputError(f"an MLP needs input, ≥ 1 hidden and output sizes ≥ 1, got {sizes}")
+        for i, width in enumerate(sizes):
+            limits.check("layer_width", width, f"MLP layer {i}")
+        weights = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        limits.check("parameters", weights, f"MLP {sizes}")
         rng = np.random.default_rng(seed)
         self.sizes = sizes
         self.params: list[np.ndarray] = []
@@ -465,6 +480,7 @@ def fit_mlp(X: np.ndarray, y: np.ndarray, hidden: Sequence[int] = (16,), lr: flo
             early_stopping: EarlyStopping | None = None) -> tuple[MLP, Fit]:
     """Full-batch training of an MLP by backprop; schedule and early stopping per epoch."""
     X, y = _check_data(X, y)
+    _check_work(len(X), epochs)
     Y = one_hot(y)
     mlp = MLP([X.shape[1], *hidden, Y.shape[1]], seed)
     opt = Optimizer("gd", lr)

@@ -5,10 +5,11 @@ A proof file (TOML, :mod:`workbench.proof.files`) declares the proof's objects -
 - and lists its steps in the safe math language of :mod:`workbench.proof.language`
 (``grad(f, w)``, ``norm(v)``, ``lmin(A)``, ``integral(e, t, 0, 1)``, ...).
 
-* An **equality** step is proved by SymPy (``simplify``/``equals`` under a time
-  budget) when it is scalar; otherwise, or when SymPy is inconclusive, both
-  sides are evaluated in 50-digit arithmetic (mpmath) on random instances of
-  the objects (:mod:`workbench.proof.instances`) and must agree to 1e-30.
+* An **equality** step is proved by SymPy (``simplify``/``equals``, tried by the
+  size of the difference, never by time) when it is scalar; otherwise, or when
+  SymPy is inconclusive, both sides are evaluated in 50-digit arithmetic
+  (mpmath) on random instances of the objects (:mod:`workbench.proof.instances`)
+  and must agree to 1e-30.
 * An **inequality** step names its rule from the RULE TABLE
   (:mod:`workbench.proof.rules`: Cauchy–Schwarz, Rayleigh quotient bounds,
   β-smoothness, monotonicity of the integral, ...).  The rule is property-tested

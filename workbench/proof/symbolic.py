@@ -37,10 +37,11 @@ from ..core.parse import CONSTANTS, FUNCTIONS, check_power
 from .language import BINDERS
 from .numeric import literal_value
 
-#: Seconds SymPy may spend on one attempt (expand, simplify, equals) at an equality.
-SECONDS = 5.0
-#: ... and on an equality with max, min or absolute values, which it rarely decides.
-PIECEWISE_SECONDS = 0.3
+#: Operations (``sympy.count_ops``) of lhs − rhs up to which ``simplify`` and ``equals``
+#: are tried: the attempt is chosen by size, so a proof reads the same at any load.
+SIMPLIFY_OPS = 400
+#: ... and with max, min or absolute values inside, which SymPy rarely decides.
+PIECEWISE_OPS = 40
 
 
 #: The language's constants in SymPy: the parser's, and ``oo`` (an integration bound).
@@ -148,23 +149,24 @@ def _symbol(name: str, kind: str) -> sp.Symbol:
 def prove_equal(lhs: sp.Expr, rhs: sp.Expr) -> str | None:
     """How SymPy proved ``lhs = rhs`` identically, or None when it could not (inconclusive).
 
-    ``expand``, then ``simplify``, then ``equals``, each under the budget.  With
-    max, min or | | inside, SymPy can rarely decide an identity without the
-    case's assumptions, so those get one short ``simplify`` only.
+    ``expand``, then ``simplify``, then ``equals``, tried by the size of lhs − rhs
+    (never by time) in one worker under the hard time limit.  With max, min or
+    | | inside, SymPy can rarely decide an identity without the case's
+    assumptions, so those get ``simplify`` only, and only when small.
     """
     def attempt():
         diff = (lhs - rhs).doit()
         if sp.expand(diff) == 0:
             return "SymPy: expand(lhs − rhs) = 0"
         piecewise = diff.has(sp.Max, sp.Min, sp.Abs, sp.sign, sp.Piecewise)
-        short = min(SECONDS, PIECEWISE_SECONDS) if piecewise else SECONDS
-        if budget.within(short, lambda: sp.simplify(diff), None) == 0:
+        ops = sp.count_ops(diff)
+        if ops <= (PIECEWISE_OPS if piecewise else SIMPLIFY_OPS) and sp.simplify(diff) == 0:
             return "SymPy: simplify(lhs − rhs) = 0"
-        if not piecewise and budget.within(SECONDS, lambda: diff.equals(0), None) is True:
+        if not piecewise and ops <= SIMPLIFY_OPS and diff.equals(0) is True:
             return "SymPy: (lhs − rhs).equals(0)"
         return None
 
     try:
-        return budget.within(3 * SECONDS, attempt, None)
+        return budget.bounded(attempt, "the symbolic proof of an equality")
     except (TypeError, ValueError, NotImplementedError, RecursionError, AttributeError):
         return None

@@ -44,7 +44,6 @@ from pathlib import Path
 import mpmath
 
 from ..certification.base import DIGITS, mixed_error
-from ..core import budget
 from ..core.errors import BudgetExceeded, InputError
 from . import files, rules
 from .files import Claim, ObjectSpec, Proof, Step
@@ -58,8 +57,6 @@ from .symbolic import SymbolTable, prove_equal
 EQUAL_TOL = mpmath.mpf(10) ** -30
 #: Relative slack of an inequality (same reason; far below any real violation).
 ORDER_TOL = mpmath.mpf(10) ** -30
-#: Seconds one step may take in all (SymPy and every instance together).
-STEP_SECONDS = 60.0
 #: What evaluating an expression on an instance may raise (reported, never propagated).
 _EVAL_ERRORS = (EvaluationError, ArithmeticError, ValueError, TypeError)
 
@@ -231,12 +228,14 @@ def _scalars(env: dict) -> str:
 # ---------------------------------------------------------------- one relation
 
 def check_relation(step: Step, proof: Proof, sampler: Sampler, table: SymbolTable) -> StepResult:
-    """Verify one relation step, under its time budget; failures carry a counterexample."""
+    """Verify one relation step; failures carry a counterexample.
+
+    A symbolic attempt that runs past its hard time limit fails the step, saying so.
+    """
     try:
-        with budget.budget(STEP_SECONDS):
-            return _check(step, proof, sampler, table)
-    except BudgetExceeded:
-        return StepResult(step, "failed", "", f"ran out of its {STEP_SECONDS:g} s budget")
+        return _check(step, proof, sampler, table)
+    except BudgetExceeded as exc:
+        return StepResult(step, "failed", "", str(exc))
 
 
 def _check(step: Step, proof: Proof, sampler: Sampler, table: SymbolTable) -> StepResult:

@@ -1,8 +1,20 @@
-"""LaTeX printing of task outcomes: one method per block type.
+r"""LaTeX printing of task outcomes: one method per block type.
 
 User text (titles, statements, table cells, claims) goes through
-:func:`escape`, so ``%``, ``&``, ``\\`` or ``}`` in an exercise file cannot break
-the document.  Math blocks carry LaTeX that SymPy's printer made.
+:func:`escape`, so ``%``, ``&``, ``\`` or ``}`` in an exercise file cannot break
+the document.  A blank line ends a paragraph in TeX, which inside a title or a
+table cell is an error ("Paragraph ended before ... was complete"), so
+:func:`escape` folds blank lines into one line break unless the text is prose
+whose paragraphs are kept (``paragraphs=True``); control characters, which
+pdflatex refuses, are shown as ``?``.  Math blocks carry LaTeX that SymPy's
+printer made.
+
+>>> print(escape("50% of a_1 {x}"))
+50\% of a\_1 \{x\}
+>>> escape("a\n\n  b")
+'a\nb'
+>>> escape("a\n\nb", paragraphs=True)
+'a\n\nb'
 """
 
 from __future__ import annotations
@@ -36,9 +48,19 @@ _UNICODE = {
 _PATTERN = re.compile("|".join(re.escape(k) for k in list(_SPECIALS) + list(_UNICODE)))
 
 
-def escape(text: str) -> str:
-    """Escape prose for LaTeX; common math symbols become their LaTeX forms."""
-    text = str(text)
+_BLANK_LINES = re.compile(r"[ \t]*(?:\r\n?|\n)(?:[ \t\f\v]*(?:\r\n?|\n))+[ \t]*")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def escape(text: str, paragraphs: bool = False) -> str:
+    """Escape text for LaTeX; common math symbols become their LaTeX forms.
+
+    Blank lines fold into one line break (a space to TeX) unless ``paragraphs``.
+    """
+    text = _CONTROL.sub("?", str(text))
+    if not paragraphs:
+        text = _BLANK_LINES.sub("\n", text)
+    text = text.replace("\r", "\n")
     out = _PATTERN.sub(lambda m: _SPECIALS.get(m.group(), _UNICODE.get(m.group())), text)
     # anything else outside ASCII that pdflatex cannot typeset is dropped visibly
     return "".join(c if ord(c) < 128 or c in "\n" else "?" for c in out) if any(

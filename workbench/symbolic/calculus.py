@@ -1,8 +1,9 @@
 """Symbolic calculus: gradients, Hessians, Jacobians, Taylor polynomials, limits, critical points.
 
 Everything here is exact SymPy.  Steps that can blow up (simplification,
-solving, limits) run under a time budget (:mod:`workbench.core.budget`); when it runs
-out the result says what could not be done instead of hanging.  None of these
+solving, limits) are chosen by counts and run under a hard time limit
+(:mod:`workbench.core.budget`): a step that runs away aborts with an error
+instead of hanging, and no result depends on the machine's load.  None of these
 results is an *answer* until :mod:`workbench.certification.scalar` has checked it.
 
 The gradient of f: ℝⁿ → ℝ is the column of partials ∂f/∂xᵢ; the Hessian is
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 import mpmath
 import sympy as sp
 
-from ..core import budget
+from ..core import budget, limits
 from ..core.digits import DIGITS
 from ..core.errors import InputError, ShapeError
 
@@ -65,6 +66,7 @@ def hessian(f: sp.Expr, variables: Vars) -> sp.Matrix:
 
 def jacobian(fs: Sequence[sp.Expr], variables: Vars) -> sp.Matrix:
     """J = [∂Fᵢ/∂xⱼ] for a vector function F = (F₁, …, Fₘ)."""
+    limits.check("jacobian_outputs", len(fs), "Jacobian")
     xs = symbols(variables)
     return sp.Matrix([[sp.diff(require_scalar(fi), v) for v in xs] for fi in fs])
 
@@ -89,6 +91,7 @@ def taylor(f: sp.Expr, variables: Vars, point: Mapping[str, sp.Expr], order: int
 
     Uses f(a + t(x − a)) = Σₖ tᵏ/k! · dᵏf, expanded in t and evaluated at t = 1.
     """
+    limits.check("taylor_order", int(order), "Taylor order")
     xs = symbols(variables)
     t = sp.Dummy("t")
     a = [sp.nsimplify(point[str(v)]) for v in xs]
@@ -108,7 +111,7 @@ class Limit:
     note: str = ""
 
 
-def limit(f: sp.Expr, variable: str | sp.Symbol, point, seconds: float = budget.DEFAULT_SECONDS):
+def limit(f: sp.Expr, variable: str | sp.Symbol, point):
     """Two-sided limit of ``f`` as ``variable → point``, reporting both sides.
 
     >>> from workbench.core.parse import parse
@@ -120,7 +123,8 @@ def limit(f: sp.Expr, variable: str | sp.Symbol, point, seconds: float = budget.
     p = sp.nsimplify(p)
 
     def side(direction: str):
-        return budget.within(seconds, lambda: sp.limit(f, x, p, dir=direction), None)
+        return budget.bounded(lambda: sp.limit(f, x, p, dir=direction),
+                              f"the limit as {x} → {p}{direction}")
 
     if p in (sp.oo, -sp.oo):
         value = side("-" if p is sp.oo else "+")
@@ -128,8 +132,6 @@ def limit(f: sp.Expr, variable: str | sp.Symbol, point, seconds: float = budget.
         note = "" if ok else "oscillates or could not be decided"
         return Limit(value, value, value if ok else None, ok, note)
     left, right = side("-"), side("+")
-    if left is None or right is None:
-        return Limit(left, right, None, False, "time budget ran out before a side was decided")
     if isinstance(left, sp.AccumBounds) or isinstance(right, sp.AccumBounds):
         return Limit(left, right, None, False, "the function oscillates: the limit does not exist")
     if sp.simplify(left - right) == 0 if left.is_finite and right.is_finite else left == right:
@@ -216,8 +218,12 @@ NOT_COMPLETE_ON_RN = ("completeness on ℝⁿ is not claimed for this function; 
                       "to find every critical point in it with proof")
 
 
+#: Operations up to which a critical value is simplified (larger ones are shown as found).
+VALUE_OPS = 200
+
+
 def critical_points(
-    f: sp.Expr, variables: Vars, seconds: float = budget.DEFAULT_SECONDS,
+    f: sp.Expr, variables: Vars,
     box: Mapping[str, tuple] | str | None = None, max_boxes: int | None = None,
     max_depth: int | None = None,
 ) -> CriticalPoints:
@@ -225,8 +231,9 @@ def critical_points(
 
     Without a box, polynomial gradients are solved exactly through a
     lexicographic Gröbner basis (complete when the system has finitely many
-    solutions); other systems are solved as far as SymPy or Newton's method get,
-    and the list is marked possibly incomplete.
+    solutions); other systems go to ``sympy.solve`` or a Newton search, chosen by
+    the size of the system (never by time), and the list is marked possibly
+    incomplete.
 
     With ``box`` ({"x": (a, b), …} or "x=a:b,y=c:d"), every critical point in the
     closed box is found by an interval branch and bound
@@ -250,7 +257,7 @@ def critical_points(
 
         return box_critical_points(f, xs, g, H, read_box(box, [str(x) for x in xs]),
                                    max_boxes, max_depth)
-    found = solve_gradient(g, xs, seconds)
+    found = solve_gradient(g, xs)
     points = []
     for sol in found.solutions:
         Hp = H.subs(sol.values, simultaneous=True)
@@ -266,7 +273,7 @@ def critical_points(
             CriticalPoint(
                 point={str(v): sol.values[v] for v in xs},
                 numeric={str(v): float(sp.N(sol.values[v], 30)) for v in xs},
-                value=budget.simplify(f.subs(sol.values, simultaneous=True), 2.0),
+                value=budget.simplify(f.subs(sol.values, simultaneous=True), VALUE_OPS),
                 kind=kind,
                 eigenvalues=eig,
                 exact=sol.exact,

@@ -1,16 +1,29 @@
 """Real solutions of ∇f = 0: exact where possible, certified numeric otherwise.
 
-Three strategies, tried in order:
+Three strategies, chosen by the size of the system (counts, never time, so the
+answer is the same on any machine at any load):
 
-1. **Polynomial systems** (rational coefficients): a lexicographic Gröbner basis
+1. **Polynomial systems** (rational coefficients) whose Bézout number (the
+   product of the equations' degrees, a bound on the number of isolated
+   solutions) is at most :data:`BEZOUT_MAX`: a lexicographic Gröbner basis
    G of the ideal ⟨∂f/∂x₁, …, ∂f/∂xₙ⟩.  When the system has finitely many
    solutions, G is triangular: its last element is univariate in xₙ, whose real
    roots are found exactly (radicals when real, ``CRootOf`` otherwise); each is
    substituted back to solve for xₙ₋₁, and so on.  This finds *every* real
    solution, so the list is complete.
-2. ``sympy.solve`` under a time budget, keeping real solutions (maybe incomplete).
+2. ``sympy.solve`` on systems of at most :data:`SOLVE_OPS` operations, keeping
+   real solutions (maybe incomplete); when SymPy cannot solve the system
+   (``NotImplementedError``) the next strategy runs.
 3. Multi-start Newton iteration in 50-digit arithmetic (``mpmath.findroot``),
    keeping roots whose residual is below 10⁻³⁰ (certified numeric, maybe incomplete).
+
+Symbolic strategies run in a worker under the hard time limit of
+:mod:`workbench.core.budget`: one that runs away aborts with an error.
+
+>>> x, y = sp.symbols("x y", real=True)
+>>> found = solve_gradient([2*x - 2, 2*y], [x, y])
+>>> found.method, [s.values for s in found.solutions]
+('groebner', [{y: 0, x: 1}])
 """
 
 from __future__ import annotations
@@ -24,8 +37,11 @@ import sympy as sp
 
 from ..core import budget
 from ..core.digits import DIGITS
-from ..core.errors import BudgetExceeded
 
+#: Largest Bézout number (product of the degrees of ∂f/∂xᵢ) solved by a Gröbner basis.
+BEZOUT_MAX = 400
+#: Largest system (``sympy.count_ops`` of the gradient) handed to ``sympy.solve``.
+SOLVE_OPS = 200
 RESIDUAL = mpmath.mpf(10) ** -30
 
 
@@ -117,22 +133,41 @@ def _back_substitute(G: list[sp.Poly], xs: list[sp.Symbol]) -> list[Solution]:
     return partial
 
 
-def _polynomial(g, xs, seconds) -> Found | None:
-    try:
-        with budget.budget(seconds):
-            G = sp.groebner([sp.expand(gi) for gi in g], *xs, order="lex")
-            if list(G.exprs) == [1]:
-                return Found([], True, "groebner", "∇f = 0 has no solution")
-            if not G.is_zero_dimensional:
-                return None
-            sols = _back_substitute(list(G.polys), list(xs))
-    except BudgetExceeded:
+def bezout(g: Sequence[sp.Expr], xs: Sequence[sp.Symbol]) -> int:
+    """The product of the total degrees of a polynomial system (≥ 1 per equation)."""
+    out = 1
+    for gi in g:
+        out *= max(sp.Poly(gi, *xs).total_degree(), 1)
+    return out
+
+
+def _groebner(g, xs) -> Found | None:
+    G = sp.groebner([sp.expand(gi) for gi in g], *xs, order="lex")
+    if list(G.exprs) == [1]:
+        return Found([], True, "groebner", "∇f = 0 has no solution")
+    if not G.is_zero_dimensional:
         return None
+    sols = _back_substitute(list(G.polys), list(xs))
     return Found(sols, True, "groebner", "every real solution of the polynomial system ∇f = 0")
 
 
-def _sympy_solve(g, xs, seconds) -> Found | None:
-    result = budget.within(seconds, lambda: sp.solve(g, xs, dict=True), None)
+def _polynomial(g, xs) -> Found | None:
+    if bezout(g, xs) > BEZOUT_MAX:
+        return None
+    return budget.bounded(lambda: _groebner(g, xs), "the Gröbner basis of ∇f = 0")
+
+
+def _solve(g, xs):
+    try:
+        return sp.solve(g, xs, dict=True)
+    except NotImplementedError:  # SymPy cannot solve this kind of system
+        return None
+
+
+def _sympy_solve(g, xs) -> Found | None:
+    if sum(sp.count_ops(gi) for gi in g) > SOLVE_OPS:
+        return None
+    result = budget.bounded(lambda: _solve(g, xs), "sympy.solve of ∇f = 0")
     if result is None:
         return None
     sols = []
@@ -156,7 +191,7 @@ def _newton(g, xs, box: float = 5.0, per_axis: int = 7) -> Found:
                 root = mpmath.findroot(lambda *v: f(*v), start, J=lambda *v: J(*v), maxsteps=60)
             except (ZeroDivisionError, ValueError, TypeError, OverflowError):
                 continue
-            root = [root] if len(xs) == 1 else list(root)
+            root = list(root) if isinstance(root, mpmath.matrix) else [root]
             if any(isinstance(r, mpmath.mpc) and abs(r.imag) > RESIDUAL for r in root):
                 continue
             root = [mpmath.re(r) for r in root]
@@ -171,13 +206,13 @@ def _newton(g, xs, box: float = 5.0, per_axis: int = 7) -> Found:
     return Found(sols, False, "newton", note)
 
 
-def solve_gradient(g: Sequence[sp.Expr], xs: Sequence[sp.Symbol], seconds: float) -> Found:
+def solve_gradient(g: Sequence[sp.Expr], xs: Sequence[sp.Symbol]) -> Found:
     """All real solutions of g = 0 that the strategies above can find."""
     if _is_polynomial(g, xs):
-        found = _polynomial(g, xs, seconds)
+        found = _polynomial(g, xs)
         if found is not None:
             return found
-    found = _sympy_solve(g, xs, seconds)
+    found = _sympy_solve(g, xs)
     if found is not None and found.solutions:
         return found
     return _newton(g, xs)

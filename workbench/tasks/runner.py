@@ -2,7 +2,9 @@
 
 :func:`run_all` spreads exercises over worker processes (started fresh with
 ``spawn``: JAX's threads do not survive ``fork``), which roughly halves the
-time of a whole course on two cores.
+time of a whole course on two cores.  Each worker asks to die with the process
+that started it (:func:`workbench.core.processes.die_with_parent`), so a build
+killed with ``kill -9`` leaves no worker running.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from multiprocessing import get_context
 
+from ..core import limits
 from ..core.errors import WorkbenchError
+from ..core.processes import die_with_parent
 from .model import Outcome, Text
 from .registry import TASKS, Context, Exercise, load_all
 
@@ -74,6 +78,7 @@ def run_all(
 ) -> list[Outcome]:
     """Outcomes of the ``(exercise, context)`` pairs in order, by up to ``jobs`` processes."""
     jobs = default_jobs() if jobs is None else jobs
+    limits.check("workers", jobs, "-j/--jobs")
     if jobs <= 1 or len(work) < 2:
         outcomes = []
         for ex, ctx in work:
@@ -82,7 +87,8 @@ def run_all(
                 on_done(ex)
         return outcomes
     results: dict[int, Outcome] = {}
-    with ProcessPoolExecutor(min(jobs, len(work)), mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(min(jobs, len(work)), mp_context=get_context("spawn"),
+                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         # longest-first would balance better, but file order keeps progress readable
         futures = {pool.submit(run, ex, ctx): i for i, (ex, ctx) in enumerate(work)}
         for future in as_completed(futures):
