@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -17,7 +19,8 @@ import pytest
 from workbench.core import limits
 from workbench.core.errors import InputError
 
-ROOT = Path(__file__).resolve().parents[1]
+from .conftest import ROOT
+
 
 
 def one_line(err: str) -> bool:
@@ -124,8 +127,6 @@ def test_readme_documents_the_exit_codes():
     (["matrix", "x.T @ A @ x", "--wrt", "x", "--seed", "-1"], 2, "--seed must be"),
     (["sheet", "exercises/beale.toml", "-j", "-1"], 2, "-j/--jobs: must be at least 1"),
     (["verify", "exercises/beale.toml", "--jobs", "-1"], 2, "-j/--jobs: must be at least 1"),
-    (["bench", "--quick", "--repeats", "-1"], 2, "--repeats must be at least 1"),
-    (["bench", "--quick", "--points", "-1"], 2, "--points must be at least 10"),
 ])
 def test_values_starting_with_minus(cli, monkeypatch, argv, code, needle):
     monkeypatch.chdir(ROOT)
@@ -595,3 +596,15 @@ def test_random_bad_arguments_never_give_a_traceback(cli, monkeypatch, tmp_path)
             assert one_line(err), (args, err)
 
     run()
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--quick", "--repeats", "-1"], "--repeats must be at least 1"),
+    (["--quick", "--points", "-1"], "--points must be at least 10"),
+])
+def test_benchmark_options_starting_with_minus(argv, needle):
+    """``workbench bench`` hands its options to ``python -m benchmarks`` in a checkout."""
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", *argv], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and needle in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1

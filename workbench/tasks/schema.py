@@ -238,7 +238,7 @@ def _units(field, value, where, folder):
         check_type(v, (int,), _item(where, i))
         if v < 1:
             raise InputError(f"{_item(where, i)}: a layer needs at least 1 unit, got {v}")
-        limits.check("hidden_units", v, _item(where, i))
+        limits.check("layer_width", v, _item(where, i))
     return value
 
 
