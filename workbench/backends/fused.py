@@ -98,8 +98,9 @@ class KernelPrinter(C99CodePrinter):
       ``x**(±1/2)`` and ``x**(±3/2)`` go through ``sqrt``;
     * ``Max``/``Min`` print as comparisons, which vectorize (``fmax`` does not);
     * the functions of :data:`workbench.core.functions.TABLE` that C lacks
-      (``sigmoid``, ``softplus``) print their table row's C spelling (its
-      class's ``_ccode``), overflow-safe like NumPy's;
+      (``sigmoid``, ``softplus``, ``silu``) print their table row's C spelling
+      (its class's ``_ccode``), overflow-safe like NumPy's; ``erf`` is libm's
+      (libmvec's where present), called per point as it has no inline version;
     * constants (π, e) print as float literals, so no header macros are needed.
     """
 

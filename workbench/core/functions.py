@@ -4,7 +4,8 @@ A function is known when it has a row in :data:`TABLE`.  Each row states, side
 by side (as autograd's ``defvjp(op, rule)`` or micrograd's ``_backward`` do),
 
 * its **value**: the SymPy class or builder the parser calls (``sp.sin``, or a
-  class made here for the names machine learning adds: ``sigmoid``, ``softplus``);
+  class made here for the names machine learning adds: ``sigmoid``, ``softplus``,
+  ``silu``, and ``erf`` with array spellings);
 * its **local derivative** ``f′``, written once as a rule ``d(m, a, x)`` in any
   number system ``m`` (SymPy, NumPy floats, dual numbers...), with the answer
   ``a = f(x)`` at hand where that is cheaper::
@@ -13,6 +14,8 @@ by side (as autograd's ``defvjp(op, rule)`` or micrograd's ``_backward`` do),
       tanh     a = tanh x              f′ = 1 − a²
       sigmoid  a = 1/(1 + e⁻ˣ)         f′ = a(1 − a)
       softplus a = log(1 + eˣ)         f′ = σ(x)
+      erf      a = 2/√π ∫₀ˣ e^{−t²}dt  f′ = 2/√π · e^{−x²}
+      silu     a = x·σ(x)              f′ = σ(x)(1 + x(1 − σ(x)))
 
 * where that derivative does not exist (``singular``: √x at 0, |x| at 0);
 * how it is **written**: LaTeX (``tex``), and, where SymPy's printers do not
@@ -38,22 +41,26 @@ exact one; :func:`numeric` gives the NumPy, JAX and mpmath versions of a row.
 
 >>> import sympy as sp
 >>> x = sp.Symbol("x", real=True)
->>> sp.diff(softplus(x), x) == TABLE["softplus"].derivative(SYMPY, softplus(x), x)
+>>> sp.diff(silu(x), x) == TABLE["silu"].derivative(SYMPY, silu(x), x)
 True
 >>> sp.diff(softplus(x), x)
 sigmoid(x)
 >>> float(numeric("sigmoid", "numpy")(-1000.0))   # the overflow-free form NumPy code prints
 0.0
+>>> float(numeric("erf", "numpy")(0.5))   # erf(1/2) = 0.52049987781304653768...
+0.5204998778130465
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 from types import SimpleNamespace
 
+import numpy as np
 import sympy as sp
 
 
@@ -152,6 +159,15 @@ def _new(fn: Fn, doc: str, base: type = sp.Function, positive: bool = False) -> 
     return replace(fn, sympy=type(fn.name, (base,), body))
 
 
+def array_erf(x):
+    """erf on NumPy arrays: SciPy's ufunc where SciPy is installed, else libm's erf per point."""
+    try:
+        from scipy.special import erf
+    except ImportError:
+        erf = np.vectorize(math.erf, otypes=[float])
+    return erf(x)
+
+
 # ----------------------------------------------------------------------------- the table
 
 
@@ -205,6 +221,19 @@ _ROWS: list[Fn] = [
             numpy="xp.logaddexp(0, {0})", mpmath="mpmath.log(1 + mpmath.exp({0}))",
             c="(log1p(exp(-fabs({0}))) + (({0}) > 0 ? ({0}) : 0.0))"),
          "Softplus log(1 + e^{x}), the smooth ReLU.", positive=True),
+    _new(Fn("erf", None, lambda m, a, x: m.const(2 / sp.sqrt(sp.pi)) * m.exp(-x * x),
+            r"\operatorname{erf}", elementwise=True,
+            # NumPy has no erf; C's is libm's (vectorized by libmvec where present)
+            numpy=f"{__name__}.array_erf({{0}})", jax="jax.scipy.special.erf({0})"),
+         "The error function erf x = 2/√π ∫₀ˣ e^{−t²} dt (SymPy's, with array spellings).",
+         base=sp.erf),
+    _new(Fn("silu", None, lambda m, a, x: m.sigmoid(x) * (1 + x * (1 - m.sigmoid(x))),
+            r"\operatorname{silu}", elementwise=True, expand=lambda f, x: x * f.sigmoid(x),
+            # x/(1 + e^{-x}) keeps full relative accuracy for x ≪ 0, where σ in the tanh
+            # form has none; e^{-x} = ∞ gives the limit −0
+            numpy="(({0})/(1 + xp.exp(-({0}))))", mpmath="(({0})/(1 + mpmath.exp(-({0}))))",
+            c="(({0})/(1.0 + exp(-({0}))))"),
+         "SiLU (swish) x·σ(x), the smooth ReLU of modern networks."),
     Fn("abs", sp.Abs, lambda m, a, x: m.sign(x), r"\operatorname{abs}",
        latex=r"\left|{0}\right|", singular=_zero_at("|x| has a kink at x = 0"),
        expand=lambda f, x: sp.sqrt(x**2, evaluate=False)),
@@ -223,7 +252,7 @@ _ROWS: list[Fn] = [
 TABLE: dict[str, Fn] = {fn.name: fn for fn in _ROWS}
 
 # the classes made for the table, under the names users type
-sigmoid, softplus = (TABLE[n].sympy for n in ("sigmoid", "softplus"))
+sigmoid, softplus, erf, silu = (TABLE[n].sympy for n in ("sigmoid", "softplus", "erf", "silu"))
 
 
 # ----------------------------------------------------------------------------- algebras

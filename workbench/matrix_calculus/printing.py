@@ -4,13 +4,14 @@ Both are SymPy printers (one ``_print_X`` method per expression type) extended
 with one ``_node_X`` method per matrix node type of :mod:`workbench.matrix_calculus.expr`.
 
 **Text** uses only the declared names, numbers, ``+ - * / ** @ .T``,
-parentheses and the functions ``exp log sqrt sigmoid softmax inv det trace norm
-sum diag outer eye(n)``.  It evaluates with NumPy when vectors are 1-D arrays,
+parentheses and the functions ``exp log sqrt sigmoid erf softmax inv det trace
+norm sum diag outer eye(n)``.  It evaluates with NumPy when vectors are 1-D arrays,
 matrices 2-D arrays, dimensions integers, and the names are bound to
 :data:`NUMPY_NAMES`: a column-times-row product is printed ``outer(u, v)``
 (with 1-D vectors ``u @ v.T`` would be a number), ``*`` is the elementwise
 product, and functions outside the list are written with the ``expand`` of their
-row of the function table (softplus z = log(1 + exp z), tanh z = 2σ(2z) − 1).
+row of the function table (softplus z = log(1 + exp z), tanh z = 2σ(2z) − 1,
+silu z = z σ(z)).
 
 **LaTeX** prints Aᵀ, X⁻ᵀ, ‖x‖₂, ‖X‖_F, tr, det, σ, ⊙ for the Hadamard product
 and 𝟏 for the ones vector.
@@ -37,7 +38,7 @@ from ..core.printing import TexPrinter
 from . import expr as mx
 
 #: The output vocabulary of :func:`to_numpy`: the only function names it prints.
-OUTPUT_FUNCTIONS = ("exp", "log", "sqrt", "sigmoid", "softmax", "inv", "det", "trace",
+OUTPUT_FUNCTIONS = ("exp", "log", "sqrt", "sigmoid", "erf", "softmax", "inv", "det", "trace",
                     "norm", "sum", "diag", "outer", "eye")
 
 
