@@ -114,6 +114,7 @@ def test_latex_forms():
 
 # ----------------------------------------------------------------------------- derive, trace
 
+@pytest.mark.slow
 def test_derive_gradient_is_exact_and_certified(cli_json):
     code, out, _ = cli_json("derive", "silu(x1)*erf(x2)", "--at", "x1=0.5,x2=-0.3")
     assert code == 0 and out["certificate"]["verdict"] == "certified"
@@ -122,6 +123,7 @@ def test_derive_gradient_is_exact_and_certified(cli_json):
     assert same(g2, silu_by_hand(x1) * erf_prime_by_hand(x2))
 
 
+@pytest.mark.slow
 def test_trace_reverse_matches_the_hand_derivative(cli_json):
     code, out, _ = cli_json("trace", "silu(x1)*erf(x2)", "--at", "x1=2,x2=1",
                             "--mode", "reverse")
@@ -235,6 +237,7 @@ def truth(v: float) -> list[mpmath.mpf]:
                 s + t * s * (1 - s)]
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.floats(-40, 40, allow_nan=False), min_size=1, max_size=20))
 def test_every_backend_agrees_with_mpmath_at_50_digits(points):
