@@ -8,6 +8,8 @@ function call), far below 1e-12 for these well-conditioned inputs.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -18,7 +20,7 @@ from workbench.backends import fused
 from workbench.backends.compile import AUTO_MIN_POINTS, available_backends, compile
 from workbench.backends.jaxutil import jax, jnp
 from workbench.core.errors import InputError
-from workbench.core.functions import sigmoid, softplus
+from workbench.core.functions import erf, sigmoid, silu, softplus
 from workbench.core.parse import parse
 from workbench.symbolic.calculus import gradient, hessian, symbols
 
@@ -93,6 +95,8 @@ def test_all_backends_agree_on_a_hessian_with_constant_entries():
 SPECIAL = [
     (sigmoid(X * Y), lambda x, y: 1 / (1 + np.exp(-x * y))),
     (softplus(X - Y), lambda x, y: np.log1p(np.exp(x - y))),
+    (silu(X * Y), lambda x, y: x * y / (1 + np.exp(-x * y))),
+    (erf(X - Y), lambda x, y: np.vectorize(math.erf)(x - y)),
     (sp.Max(X, Y) + sp.Min(X, 2 * Y), lambda x, y: np.maximum(x, y) + np.minimum(x, 2 * y)),
     (sp.Abs(X) * sp.sign(Y), lambda x, y: np.abs(x) * np.sign(y)),
     (sp.Heaviside(X - 1), lambda x, y: np.heaviside(x - 1, 0.5)),

@@ -22,7 +22,6 @@ from workbench.core.errors import InputError
 from .conftest import ROOT
 
 
-
 def one_line(err: str) -> bool:
     return len(err.strip().splitlines()) == 1 and "Traceback" not in err
 

@@ -496,6 +496,7 @@ PRINTED = [
     ("-y.T @ log(softmax(W @ x + b))", "W", {"shapes": "W=k,n x=n b=k y=k",
                                               "stochastic": "y"}, False),
     ("sum(softplus(A @ x)) + tanh(x.T @ x)", "x", {}, True),
+    ("sum(silu(A @ x)) + erf(x.T @ x)", "x", {}, True),
     ("det(X) * trace(inv(X))", "X", {}, False),
 ]
 

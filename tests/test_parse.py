@@ -108,7 +108,7 @@ def test_hostile_token_soup_only_parse_errors(text):
 
 LEAVES = st.sampled_from(["x", "y", "2", "0.5", "3/7", "pi"])
 UNARY = st.sampled_from(["exp", "log", "sin", "cos", "tanh", "sigmoid", "softplus", "sqrt",
-                         "abs", "atan"])
+                         "abs", "atan", "erf", "silu"])
 
 
 def _exprs():

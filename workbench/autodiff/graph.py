@@ -26,6 +26,7 @@ Four ways to build a graph:
 from __future__ import annotations
 
 import ast
+import functools
 import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ..core.errors import InputError, ParseError
-from ..core.functions import sigmoid, softplus
+from ..core.functions import TABLE, numeric, spellings
 from ..core.parse import CONSTANTS, literal, parse, read, symbols_for
 from ..core.printing import to_latex, to_text
 from .primitives import EXACT, FLOAT, PRIMITIVES, UNARY
@@ -160,11 +161,9 @@ class _Builder:
         return Graph(self.variables, self.nodes, list(outputs), **kw)
 
 
-_FUNCTIONS: dict[type, str] = {
-    sp.exp: "exp", sp.log: "log", sp.sin: "sin", sp.cos: "cos", sp.tan: "tan",
-    sp.asin: "asin", sp.acos: "acos", sp.atan: "atan", sp.sinh: "sinh", sp.cosh: "cosh",
-    sp.tanh: "tanh", sigmoid: "sigmoid", softplus: "softplus", sp.Abs: "abs", sp.sign: "sign",
-}
+#: SymPy function classes of the function table -> their primitive.
+_FUNCTIONS: dict[type, str] = {fn.sympy: name for name, fn in TABLE.items()
+                               if isinstance(fn.sympy, type)}
 
 
 class _ExprConverter:
@@ -485,24 +484,12 @@ def _op(name: str) -> Callable:
         if isinstance(x, sp.Basic):
             return exact.value(EXACT, None, x)
         if type(x).__module__.startswith("jax"):
-            from ..backends import jaxutil
-            return _jax_value(jaxutil.jnp(), name, x)
+            return numeric(name, "jax")(x)
         return exact.value(FLOAT, None, x)
 
     f.__name__ = name
     f.__doc__ = f"{name}(x): a {name} node when x is traced, the number otherwise."
     return f
-
-
-def _jax_value(jnp, name: str, x):
-    if name == "sigmoid":
-        return 0.5 + 0.5 * jnp.tanh(0.5 * x)
-    if name == "softplus":
-        return jnp.logaddexp(0.0, x)
-    if name == "relu":
-        return jnp.maximum(0.0, x)
-    table = {"asin": "arcsin", "acos": "arccos", "atan": "arctan"}
-    return getattr(jnp, table.get(name, name))(x)
 
 
 def _extremum(name: str) -> Callable:
@@ -533,27 +520,28 @@ class _Ops:
 
     pi = sp.pi
     e = sp.E
+    const = staticmethod(sp.sympify)
 
     def __init__(self):
         for name in UNARY:
             setattr(self, name, _op(name))
         self.max, self.min = _extremum("max"), _extremum("min")
+        unary_log = self.log
+
+        def log(x, base=None):
+            """log(x), or log(x)/log(base): a log node, scaled by the constant 1/log(base)."""
+            y = unary_log(x)
+            return y if base is None else y / sp.log(_constant(base))
+
+        self.log = log
 
 
 ops = _Ops()
 
 
-def _log(x, base=None):
-    y = ops.log(x)
-    return y if base is None else y / sp.log(_constant(base))
-
-
-#: The parser's function names, as graph operations.
+#: The parser's function names, as graph operations on tracers.
 _TEXT_FUNCTIONS: dict[str, Callable] = {
-    **{name: getattr(ops, name) for name in UNARY},
-    "ln": ops.log, "log": _log, "log2": lambda x: _log(x, 2), "log10": lambda x: _log(x, 10),
-    "cbrt": lambda x: x ** sp.Rational(1, 3), "arcsin": ops.asin, "arccos": ops.acos,
-    "arctan": ops.atan, "max": ops.max, "min": ops.min,
+    name: functools.partial(spelling.build, ops) for name, spelling in spellings().items()
 }
 
 

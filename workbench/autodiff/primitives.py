@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..core.functions import sigmoid, softplus
+from ..core.functions import SYMPY, TABLE, Fn, numeric
 from .algebra import ScalarAlgebra
 
 
@@ -66,10 +66,6 @@ def _P(arity, value, partials, text, latex, singular=None, param=False) -> Primi
     return Primitive(arity, value, partials, text, latex, singular, param)
 
 
-def _zero_at(reason: str) -> Callable:
-    return lambda m, p, x: reason if m.is_zero(x) else None
-
-
 def _powc_singular(m, p, x):
     # x^p with 0 < p < 1 has an infinite slope at 0 (x^(1/3)); integer p ≥ 1 is smooth
     if m.is_zero(x) and not (float(p).is_integer() and p >= 1) and p != 0:
@@ -77,12 +73,19 @@ def _powc_singular(m, p, x):
     return None
 
 
-def _unit_arg(name: str) -> Callable:
-    return lambda m, p, x: (f"{name} has an infinite slope at ±1"
-                            if m.is_zero(x - 1) or m.is_zero(x + 1) else None)
+def _from_table(fn: Fn) -> Primitive:
+    """A row of the function table as a primitive: its value, partials, singularities, print."""
+    args = ", ".join(f"{{{i}}}" for i in range(fn.arity))
+    tex = fn.tex.replace("{", "{{").replace("}", "}}")
+    singular = fn.singular
+    return Primitive(
+        fn.arity, lambda m, p, *x: fn.evaluate(m, *x), lambda m, p, a, *x: fn.partials(m, a, *x),
+        f"{fn.name}({args})", fn.latex or tex + rf"\left({args}\right)",
+        (lambda m, p, *x: singular(m, *x)) if singular else None)
 
 
-#: name -> Primitive.  The derivative rules of the workbench's autodiff, all of them.
+#: name -> Primitive.  The derivative rules of the workbench's autodiff, all of them: the
+#: arithmetic below, and every function of :data:`workbench.core.functions.TABLE`.
 PRIMITIVES: dict[str, Primitive] = {
     # constants that cannot be folded into a neighbour (max(1, x)): a leaf with no partials
     "const": _P(0, lambda m, p: p, lambda m, p, a: (), "{p}", "{p}", param=True),
@@ -108,49 +111,7 @@ PRIMITIVES: dict[str, Primitive] = {
     "pow": _P(2, lambda m, p, x, y: x**y, lambda m, p, a, x, y: (y * x ** (y - 1), a * m.log(x)),
               "{0}**{1}", "{0}^{{{1}}}", lambda m, p, x, y: (
                   "x^y has no derivative in x at x = 0" if m.is_zero(x) else None)),
-    "sqrt": _P(1, lambda m, p, x: m.sqrt(x), lambda m, p, a, x: (1 / (2 * a),),
-               "sqrt({0})", r"\sqrt{{{0}}}",
-               _zero_at("√x has an infinite slope at x = 0 (∂/∂x = 1/(2√x) = ∞)")),
-    "exp": _P(1, lambda m, p, x: m.exp(x), lambda m, p, a, x: (a,), "exp({0})", "e^{{{0}}}"),
-    "log": _P(1, lambda m, p, x: m.log(x), lambda m, p, a, x: (1 / x,),
-              "log({0})", r"\ln\left({0}\right)"),
-    "sin": _P(1, lambda m, p, x: m.sin(x), lambda m, p, a, x: (m.cos(x),),
-              "sin({0})", r"\sin\left({0}\right)"),
-    "cos": _P(1, lambda m, p, x: m.cos(x), lambda m, p, a, x: (-m.sin(x),),
-              "cos({0})", r"\cos\left({0}\right)"),
-    "tan": _P(1, lambda m, p, x: m.tan(x), lambda m, p, a, x: (1 + a * a,),
-              "tan({0})", r"\tan\left({0}\right)"),
-    "asin": _P(1, lambda m, p, x: m.asin(x), lambda m, p, a, x: (1 / m.sqrt(1 - x * x),),
-               "asin({0})", r"\arcsin\left({0}\right)", _unit_arg("arcsin")),
-    "acos": _P(1, lambda m, p, x: m.acos(x), lambda m, p, a, x: (-1 / m.sqrt(1 - x * x),),
-               "acos({0})", r"\arccos\left({0}\right)", _unit_arg("arccos")),
-    "atan": _P(1, lambda m, p, x: m.atan(x), lambda m, p, a, x: (1 / (1 + x * x),),
-               "atan({0})", r"\arctan\left({0}\right)"),
-    "sinh": _P(1, lambda m, p, x: m.sinh(x), lambda m, p, a, x: (m.cosh(x),),
-               "sinh({0})", r"\sinh\left({0}\right)"),
-    "cosh": _P(1, lambda m, p, x: m.cosh(x), lambda m, p, a, x: (m.sinh(x),),
-               "cosh({0})", r"\cosh\left({0}\right)"),
-    "tanh": _P(1, lambda m, p, x: m.tanh(x), lambda m, p, a, x: (1 - a * a,),
-               "tanh({0})", r"\tanh\left({0}\right)"),
-    "sigmoid": _P(1, lambda m, p, x: m.sigmoid(x), lambda m, p, a, x: (a * (1 - a),),
-                  "sigmoid({0})", r"\sigma\left({0}\right)"),
-    "softplus": _P(1, lambda m, p, x: m.softplus(x), lambda m, p, a, x: (m.sigmoid(x),),
-                   "softplus({0})", r"\operatorname{{softplus}}\left({0}\right)"),
-    "abs": _P(1, lambda m, p, x: m.abs(x), lambda m, p, a, x: (m.sign(x),),
-              "abs({0})", r"\left|{0}\right|", _zero_at("|x| has a kink at x = 0")),
-    "sign": _P(1, lambda m, p, x: m.sign(x), lambda m, p, a, x: (0,),
-               "sign({0})", r"\operatorname{{sign}}\left({0}\right)",
-               _zero_at("sign(x) jumps at x = 0")),
-    "relu": _P(1, lambda m, p, x: m.max(0, x), lambda m, p, a, x: (m.step(x),),
-               "relu({0})", r"\max\left(0, {0}\right)", _zero_at("relu has a kink at x = 0")),
-    "max": _P(2, lambda m, p, x, y: m.max(x, y),
-              lambda m, p, a, x, y: (m.step(x - y), m.step(y - x)),
-              "max({0}, {1})", r"\max\left({0}, {1}\right)",
-              lambda m, p, x, y: "max(x, y) has a kink where x = y" if m.is_zero(x - y) else None),
-    "min": _P(2, lambda m, p, x, y: m.min(x, y),
-              lambda m, p, a, x, y: (m.step(y - x), m.step(x - y)),
-              "min({0}, {1})", r"\min\left({0}, {1}\right)",
-              lambda m, p, x, y: "min(x, y) has a kink where x = y" if m.is_zero(x - y) else None),
+    **{name: _from_table(fn) for name, fn in TABLE.items()},
 }
 
 #: Primitives of one argument and no constant: the functions a traced program may call.
@@ -164,22 +125,14 @@ class ExactAlgebra(ScalarAlgebra):
     """SymPy numbers and expressions: exact values, exact partials, symbolic traces."""
 
     name = "exact"
-    exp, log, sqrt = staticmethod(sp.exp), staticmethod(sp.log), staticmethod(sp.sqrt)
-    sin, cos, tan = staticmethod(sp.sin), staticmethod(sp.cos), staticmethod(sp.tan)
-    asin, acos, atan = staticmethod(sp.asin), staticmethod(sp.acos), staticmethod(sp.atan)
-    sinh, cosh, tanh = staticmethod(sp.sinh), staticmethod(sp.cosh), staticmethod(sp.tanh)
-    sigmoid, softplus = staticmethod(sigmoid), staticmethod(softplus)
-    abs, sign = staticmethod(sp.Abs), staticmethod(sp.sign)
-    max, min = staticmethod(sp.Max), staticmethod(sp.Min)
 
-    @staticmethod
-    def step(x):
-        # the slope of max(0, x); at 0 the node is flagged, so the value there is never used
-        return sp.Heaviside(x, sp.Rational(1, 2))
+    step, const = staticmethod(SYMPY.step), staticmethod(SYMPY.const)
 
-    @staticmethod
-    def const(p):
-        return sp.sympify(p)
+    def __getattr__(self, name: str):
+        """The table's functions, as SymPy builds them (``m.exp``, ``m.sigmoid``, ...)."""
+        if name in TABLE:
+            return TABLE[name].sympy
+        raise AttributeError(name)
 
     @staticmethod
     def is_zero(x) -> bool:
@@ -206,25 +159,16 @@ class ExactAlgebra(ScalarAlgebra):
         return None
 
 
-def _float_sigmoid(x):
-    return 0.5 + 0.5 * np.tanh(0.5 * x)  # overflow-free form of 1/(1 + e^-x)
-
-
 class FloatAlgebra(ScalarAlgebra):
     """NumPy float64: fast numeric sweeps; inf and nan come back as values, not exceptions."""
 
     name = "float"
-    exp, log, sqrt = np.exp, np.log, np.sqrt
-    sin, cos, tan = np.sin, np.cos, np.tan
-    asin, acos, atan = np.arcsin, np.arccos, np.arctan
-    sinh, cosh, tanh = np.sinh, np.cosh, np.tanh
-    sigmoid = staticmethod(_float_sigmoid)
-    abs, sign = np.abs, np.sign
-    max, min = np.maximum, np.minimum
 
-    @staticmethod
-    def softplus(x):
-        return np.logaddexp(0.0, x)
+    def __getattr__(self, name: str):
+        """The table's functions in NumPy, as compiled code computes them."""
+        if name in TABLE:
+            return numeric(name, "numpy")
+        raise AttributeError(name)
 
     @staticmethod
     def step(x):

@@ -101,7 +101,10 @@ class KernelPrinter(C99CodePrinter):
     * long sums print as balanced trees (independent additions run in parallel);
       ``x**(±1/2)`` and ``x**(±3/2)`` go through ``sqrt``;
     * ``Max``/``Min`` print as comparisons, which vectorize (``fmax`` does not);
-    * ``sigmoid``/``softplus`` print in the overflow-safe forms NumPy uses;
+    * the functions of :data:`workbench.core.functions.TABLE` that C lacks
+      (``sigmoid``, ``softplus``, ``silu``) print their table row's C spelling
+      (its class's ``_ccode``), overflow-safe like NumPy's; ``erf`` is libm's
+      (libmvec's where present), called per point as it has no inline version;
     * constants (π, e) print as float literals, so no header macros are needed.
     """
 
@@ -167,13 +170,6 @@ class KernelPrinter(C99CodePrinter):
     def _print_sign(self, expr):
         x = self._print(expr.args[0])
         return f"((double)((({x}) > 0) - (({x}) < 0)))"
-
-    def _print_sigmoid(self, expr):
-        return f"(0.5 + 0.5*tanh(0.5*({self._print(expr.args[0])})))"
-
-    def _print_softplus(self, expr):
-        x = self._print(expr.args[0])
-        return f"(log1p(exp(-fabs({x}))) + (({x}) > 0 ? ({x}) : 0.0))"
 
 
 def _print_all(printer: KernelPrinter, exprs, originals) -> list[str]:

@@ -31,11 +31,12 @@ import ast
 import math
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 
 import sympy as sp
 
 from .errors import ParseError
-from .functions import sigmoid, softplus
+from .functions import SYMPY, spellings
 from .limits import LIMITS
 
 MAX_LENGTH = LIMITS["expression_length"].maximum
@@ -47,38 +48,9 @@ MAX_EXPONENT = 1000
 CONSTANTS: dict[str, sp.Expr] = {"pi": sp.pi, "E": sp.E, "e": sp.E}
 
 
-def _log(x, base=None):
-    return sp.log(x) if base is None else sp.log(x, base)
-
-
-#: Scalar functions: name -> (builder, allowed argument counts).
+#: Scalar functions: name -> (builder, allowed argument counts), from the function table.
 FUNCTIONS: dict[str, tuple[Callable[..., sp.Expr], tuple[int, ...]]] = {
-    "exp": (sp.exp, (1,)),
-    "log": (_log, (1, 2)),
-    "ln": (sp.log, (1,)),
-    "log2": (lambda x: sp.log(x, 2), (1,)),
-    "log10": (lambda x: sp.log(x, 10), (1,)),
-    "sqrt": (sp.sqrt, (1,)),
-    "cbrt": (sp.cbrt, (1,)),
-    "sin": (sp.sin, (1,)),
-    "cos": (sp.cos, (1,)),
-    "tan": (sp.tan, (1,)),
-    "asin": (sp.asin, (1,)),
-    "acos": (sp.acos, (1,)),
-    "atan": (sp.atan, (1,)),
-    "arcsin": (sp.asin, (1,)),
-    "arccos": (sp.acos, (1,)),
-    "arctan": (sp.atan, (1,)),
-    "sinh": (sp.sinh, (1,)),
-    "cosh": (sp.cosh, (1,)),
-    "tanh": (sp.tanh, (1,)),
-    "sigmoid": (sigmoid, (1,)),
-    "softplus": (softplus, (1,)),
-    "abs": (sp.Abs, (1,)),
-    "sign": (sp.sign, (1,)),
-    "relu": (lambda x: sp.Max(0, x), (1,)),
-    "max": (sp.Max, (2,)),
-    "min": (sp.Min, (2,)),
+    name: (partial(s.build, SYMPY), s.arities) for name, s in spellings().items()
 }
 
 _BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult)

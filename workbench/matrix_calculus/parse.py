@@ -41,7 +41,8 @@ import sympy as sp
 
 from ..core import limits
 from ..core.errors import InputError, ParseError, ShapeError
-from ..core.parse import CONSTANTS, FUNCTIONS, check_power, literal, read
+from ..core.functions import TABLE
+from ..core.parse import CONSTANTS, check_power, literal, read
 from . import expr as mx
 from .algebra import Algebra
 
@@ -49,8 +50,7 @@ DEFAULT_DIM = "n"
 
 #: Elementwise functions the engine differentiates (and prints within its output vocabulary).
 ELEMENTWISE: dict[str, Callable[[sp.Expr], sp.Expr]] = {
-    name: FUNCTIONS[name][0]
-    for name in ("exp", "log", "sqrt", "sigmoid", "softplus", "tanh", "sinh", "cosh")
+    name: fn.sympy for name, fn in TABLE.items() if fn.elementwise
 }
 
 #: Matrix functions: name -> number of arguments.  Their meaning is each algebra's.

@@ -4,13 +4,14 @@ Both are SymPy printers (one ``_print_X`` method per expression type) extended
 with one ``_node_X`` method per matrix node type of :mod:`workbench.matrix_calculus.expr`.
 
 **Text** uses only the declared names, numbers, ``+ - * / ** @ .T``,
-parentheses and the functions ``exp log sqrt sigmoid softmax inv det trace norm
-sum diag outer eye(n)``.  It evaluates with NumPy when vectors are 1-D arrays,
+parentheses and the functions ``exp log sqrt sigmoid erf softmax inv det trace
+norm sum diag outer eye(n)``.  It evaluates with NumPy when vectors are 1-D arrays,
 matrices 2-D arrays, dimensions integers, and the names are bound to
 :data:`NUMPY_NAMES`: a column-times-row product is printed ``outer(u, v)``
 (with 1-D vectors ``u @ v.T`` would be a number), ``*`` is the elementwise
-product, and functions outside the list are rewritten into it
-(softplus z = log(1 + exp z), tanh z = 2σ(2z) − 1).
+product, and functions outside the list are written with the ``expand`` of their
+row of the function table (softplus z = log(1 + exp z), tanh z = 2σ(2z) − 1,
+silu z = z σ(z)).
 
 **LaTeX** prints Aᵀ, X⁻ᵀ, ‖x‖₂, ‖X‖_F, tr, det, σ, ⊙ for the Hadamard product
 and 𝟏 for the ones vector.
@@ -32,11 +33,12 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
+from ..core.functions import SYMPY, TABLE, numeric
 from ..core.printing import TexPrinter
 from . import expr as mx
 
 #: The output vocabulary of :func:`to_numpy`: the only function names it prints.
-OUTPUT_FUNCTIONS = ("exp", "log", "sqrt", "sigmoid", "softmax", "inv", "det", "trace",
+OUTPUT_FUNCTIONS = ("exp", "log", "sqrt", "sigmoid", "erf", "softmax", "inv", "det", "trace",
                     "norm", "sum", "diag", "outer", "eye")
 
 
@@ -46,16 +48,17 @@ def _softmax(z):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def _sigmoid(z):
-    return 0.5 + 0.5 * np.tanh(0.5 * np.asarray(z, dtype=float))
-
-
-#: NumPy meanings of the printed function names (vectors are 1-D arrays).
+#: NumPy meanings of the printed function names (vectors are 1-D arrays); the
+#: elementwise ones are the function table's.
 NUMPY_NAMES = {
-    "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sigmoid": _sigmoid, "softmax": _softmax,
-    "inv": np.linalg.inv, "det": np.linalg.det, "trace": np.trace, "norm": np.linalg.norm,
-    "sum": np.sum, "diag": np.diag, "outer": np.outer, "eye": np.eye,
+    **{name: numeric(name, "numpy") for name in OUTPUT_FUNCTIONS if name in TABLE},
+    "softmax": _softmax, "inv": np.linalg.inv, "det": np.linalg.det, "trace": np.trace,
+    "norm": np.linalg.norm, "sum": np.sum, "diag": np.diag, "outer": np.outer, "eye": np.eye,
 }
+
+#: Functions outside the vocabulary, by SymPy class: printed through their ``expand``.
+_EXPANDED = {fn.sympy: fn for fn in TABLE.values()
+             if fn.expand is not None and fn.name not in OUTPUT_FUNCTIONS}
 
 
 def _split_mul(expr: sp.Mul):
@@ -134,22 +137,11 @@ class NumpyPrinter(_MatrixNodes, StrPrinter):
         return text
 
     # ---- scalar functions outside the output vocabulary
-    def _print_softplus(self, e) -> str:
-        return self._print(sp.log(1 + sp.exp(e.args[0])))
-
-    def _print_tanh(self, e) -> str:
-        from ..core.functions import sigmoid
-
-        return f"({self._print(2 * sigmoid(2 * e.args[0]) - 1)})"
-
-    def _print_sinh(self, e) -> str:
-        return f"(({self._print(sp.exp(e.args[0]) - sp.exp(-e.args[0]))})/2)"
-
-    def _print_cosh(self, e) -> str:
-        return f"(({self._print(sp.exp(e.args[0]) + sp.exp(-e.args[0]))})/2)"
-
-    def _print_Abs(self, e) -> str:
-        return self._print(sp.sqrt(e.args[0] ** 2, evaluate=False))
+    def _print_expanded(self, e) -> str:
+        """f(z) written with its row's ``expand``; a sum or product in parentheses."""
+        body = _EXPANDED[e.func].expand(SYMPY, e.args[0])
+        text = self._print(body)
+        return text if isinstance(body, sp.Function | sp.Pow) else f"({text})"
 
     def _print_Exp1(self, e) -> str:
         return "exp(1)"
@@ -241,6 +233,10 @@ class NumpyPrinter(_MatrixNodes, StrPrinter):
 
     def _node_Commutation(self, n) -> str:
         return f"commutation({self._print(n.m)}, {self._print(n.n)})"
+
+
+for _cls in _EXPANDED:  # SymPy printers dispatch on the class name: _print_tanh, ...
+    setattr(NumpyPrinter, f"_print_{_cls.__name__}", NumpyPrinter._print_expanded)
 
 
 class MatrixTexPrinter(_MatrixNodes, TexPrinter):

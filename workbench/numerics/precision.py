@@ -51,7 +51,7 @@ import sympy as sp
 
 from ..core.digits import DIGITS
 from ..core.errors import DomainError, InputError
-from ..core.functions import softplus
+from ..core.functions import SYMPY, TABLE, softplus
 from ..core.printing import to_text
 from ..symbolic.calculus import symbols
 from . import finite_diff as fd
@@ -144,7 +144,7 @@ _COMPLEX = {"cabs": _cabs, "cmax": _cmax, "cmin": _cmin,
 def _complex_safe(expr: sp.Expr) -> sp.Expr:
     """Rewrite the non-analytic pieces so the complex step sees their real-axis branch."""
     cabs, cmax, cmin, csign = (sp.Function(n) for n in ("cabs", "cmax", "cmin", "csign"))
-    return (expr.replace(softplus, lambda a: sp.log(1 + sp.exp(a)))
+    return (expr.replace(softplus, lambda a: TABLE["softplus"].expand(SYMPY, a))
             .replace(sp.Abs, cabs).replace(sp.sign, csign)
             .replace(sp.Max, lambda *a: reduce(cmax, a))
             .replace(sp.Min, lambda *a: reduce(cmin, a)))

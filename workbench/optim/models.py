@@ -42,6 +42,7 @@ from ..certification.base import Certificate
 from ..certification.scalar import certify
 from ..core import limits
 from ..core.errors import InputError, ShapeError
+from ..core.functions import numeric
 from ..core.functions import sigmoid as sym_sigmoid
 from .optimizers import EarlyStopping, Optimizer, constant
 
@@ -107,8 +108,8 @@ def one_hot(y: np.ndarray, k: int | None = None) -> np.ndarray:
 
 
 def sigmoid(z):
-    # tanh form: no overflow warning for large |z|
-    return 0.5 + 0.5 * np.tanh(0.5 * np.asarray(z, dtype=float))
+    """σ(z) on arrays, as the function table computes it (overflow-free)."""
+    return numeric("sigmoid", "numpy")(np.asarray(z, dtype=float))
 
 
 def softmax(Z: np.ndarray) -> np.ndarray:

@@ -41,6 +41,7 @@ from collections.abc import Callable
 import sympy as sp
 
 from ..core.errors import InputError, ParseError
+from ..core.functions import spellings
 from ..core.parse import CONSTANTS as PARSER_CONSTANTS
 from ..core.parse import FUNCTIONS, read
 
@@ -298,11 +299,9 @@ def _named(tex: str) -> Callable[[str], str]:
     return lambda a: f"{tex}{_group(a)}"
 
 
+#: LaTeX of the parser's function names: each name's operator from the function table.
 _FUNCTION_TEX: dict[str, Callable[[str], str]] = {
-    "exp": _named(r"\exp"), "log": _named(r"\ln"), "ln": _named(r"\ln"), "sin": _named(r"\sin"),
-    "cos": _named(r"\cos"), "tan": _named(r"\tan"), "sinh": _named(r"\sinh"),
-    "cosh": _named(r"\cosh"), "tanh": _named(r"\tanh"), "sigmoid": _named(r"\sigma"),
-    "max": _named(r"\max"), "min": _named(r"\min"),
+    name: _named(s.tex) for name, s in spellings().items()
 }
 
 

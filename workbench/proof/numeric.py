@@ -29,12 +29,14 @@ import ast
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import mpmath
 import sympy as sp
 
 from ..core.digits import DIGITS
 from ..core.errors import WorkbenchError
+from ..core.functions import TABLE, numeric, spellings
 
 #: The longest finite sum the evaluator will add up term by term.
 MAX_SUM_TERMS = 10_000
@@ -111,26 +113,24 @@ def integer(x, what: str) -> int:
     return n
 
 
-def _mp1(fn: Callable) -> Callable:
-    return lambda x: fn(scalar(x, "the argument"))
+def _mpmath_function(name: str) -> Callable:
+    """A row of the function table in mpmath, arguments checked to be real scalars."""
+    label = "the argument" if TABLE[name].arity == 1 else f"{name}'s argument"
+    return lambda *x: numeric(name, "mpmath")(*(scalar(v, label) for v in x))
 
+
+def _log(x, base=None):
+    x = scalar(x, "the argument")
+    return mpmath.log(x) if base is None else mpmath.log(x, scalar(base, "the base"))
+
+
+#: The function table in mpmath: what the parser's names build, at the working precision.
+_MPMATH = SimpleNamespace(**{**{name: _mpmath_function(name) for name in TABLE},
+                             "const": mpmath.mpf, "log": _log})
 
 #: Scalar functions of the parser's vocabulary, in mpmath.
 SCALAR_FUNCTIONS: dict[str, Callable] = {
-    "exp": _mp1(mpmath.exp), "ln": _mp1(mpmath.log), "sqrt": _mp1(mpmath.sqrt),
-    "cbrt": _mp1(mpmath.cbrt), "sin": _mp1(mpmath.sin), "cos": _mp1(mpmath.cos),
-    "tan": _mp1(mpmath.tan), "asin": _mp1(mpmath.asin), "acos": _mp1(mpmath.acos),
-    "atan": _mp1(mpmath.atan), "arcsin": _mp1(mpmath.asin), "arccos": _mp1(mpmath.acos),
-    "arctan": _mp1(mpmath.atan), "sinh": _mp1(mpmath.sinh), "cosh": _mp1(mpmath.cosh),
-    "tanh": _mp1(mpmath.tanh), "abs": _mp1(mpmath.fabs), "sign": _mp1(mpmath.sign),
-    "log2": _mp1(lambda x: mpmath.log(x, 2)), "log10": _mp1(lambda x: mpmath.log(x, 10)),
-    "sigmoid": _mp1(lambda x: 1 / (1 + mpmath.exp(-x))),
-    "softplus": _mp1(lambda x: mpmath.log1p(mpmath.exp(x))),
-    "relu": _mp1(lambda x: max(mpmath.mpf(0), x)),
-    "log": lambda x, base=None: mpmath.log(scalar(x, "the argument")) if base is None
-    else mpmath.log(scalar(x, "the argument"), scalar(base, "the base")),
-    "max": lambda a, b: max(scalar(a, "max's argument"), scalar(b, "max's argument")),
-    "min": lambda a, b: min(scalar(a, "min's argument"), scalar(b, "min's argument")),
+    name: functools.partial(s.build, _MPMATH) for name, s in spellings().items()
 }
 
 
