@@ -56,10 +56,10 @@ from ..core.errors import InputError, WorkbenchError
 from ..core.parse import parse, parse_number
 from ..core.printing import to_text
 from ..symbolic.calculus import gradient, symbols
+from .base import DIGITS
 from .claims import ClaimCheck, check_claim, parse_claim
 from .scalar import random_points
 
-DIGITS = 50
 #: agreement (mixed relative, at 50 digits) that certifies an identity at a random point
 TOL = mpmath.mpf("1e-30")
 N_POINTS = 10
