@@ -19,7 +19,7 @@ from typing import Any
 from .model import Outcome
 
 #: Modules under workbench.tasks that define tasks.
-TASK_MODULES = ["derive", "fd", "trace", "optim", "proof", "matrix", "lab"]
+TASK_MODULES = ["derive", "fd", "trace", "optim", "proof", "matrix", "lab", "course"]
 
 
 @dataclass
