@@ -406,6 +406,8 @@ RULES: dict[str, Rule] = {
     "exp_jvp": Rule(r"y = \exp(z):\ J = \operatorname{diag}(\exp z),\ dy = \exp(z) \odot dz",
                     lambda z: _exp(z), lambda z, dz: _exp(z) * dz,
                     lambda rng, n: (rng.standard_normal(n),)),
+    "sum": Rule(r"d(X + Y) = dX + dY \quad (Y = X^\top X)", lambda X: X + X.T @ X,
+                lambda X, dX: dX + dX.T @ X + X.T @ dX, _square),
     "chain": Rule(r"d f(g(X)) = \frac{df}{dg}\, dg(X),\ f = \log, g = \det",
                   lambda X: _log(_det(X)), lambda X, dX: (_inv(X).T * dX).sum(), _spd),
 }
@@ -489,6 +491,10 @@ def _vjp_rows() -> list[tuple[str, bool, str]]:
     err = float(np.max(np.abs(np.asarray(hvp) - np.asarray(full))))
     rows.append(("HVP: ∂²f(x)v = ∂[x ↦ ∂f(x)·v]", err < RULE_JAX_TOL,
                  f"{err:.1e} vs the full Hessian times v"))
+    H, Jg = np.asarray(jax.hessian(f)(x)), np.asarray(jax.jacfwd(jax.grad(f))(x))
+    err = float(np.max(np.abs(H - Jg.T)))
+    rows.append(("H = (J(∇f))ᵀ", err < RULE_JAX_TOL,
+                 f"{err:.1e} between the Hessian and the transposed Jacobian of the gradient"))
     return rows
 
 
