@@ -81,3 +81,23 @@ def test_a_wrong_rule_is_not_certified():
 def test_every_rule_of_the_notes_is_certified():
     out = run(_ex("rules", sizes=[2, 3]), Context(figures=False))
     assert out.passed and len(out.checks) == len(course.RULES) + 6
+
+
+def test_every_course_exercise_names_its_source_item():
+    from .conftest import course_exercise_tables
+
+    missing = [t["id"] for t in course_exercise_tables() if not t.get("source", "").strip()]
+    assert missing == []
+
+
+def test_verify_json_names_the_source_and_the_verdict(cli, tmp_path):
+    import json
+
+    f = tmp_path / "doc.toml"
+    f.write_text('[sheet]\ntitle = "t"\n\n[[exercise]]\nid = "a"\ntask = "answer"\n'
+                 'source = "Doc 1.2"\nanswer = "x"\n'
+                 'claimed = { statement = "s", check = "slides_continuity_limit_is_a" }\n')
+    code, out, _ = cli("verify", str(f), "--json")
+    claim = json.loads(out)["claims"][0]
+    assert code == 0 and claim["source"] == "Doc 1.2" and claim["holds"] is False
+    assert "f(a)" in claim["detail"]

@@ -45,8 +45,10 @@ def run(args) -> int:
             for c in bad:
                 failed.append({"file": str(sheet.path), "exercise": ex.id,
                                "reason": f"{c.name}: {c.detail}"})
+            # source and detail: the audit of a course document item by item
             claims += [{"file": str(sheet.path), "exercise": ex.id, "holds": c.holds,
-                        "statement": c.statement} for c in out.claims]
+                        "statement": c.statement, "source": ex.source, "detail": c.detail}
+                       for c in out.claims]
     if proofs is not None:
         # proofs an exercise already ran (task "proof") are not run twice
         done = {Path(ex.fields["proof"]).name for sheet in sheets for ex in sheet.exercises

@@ -517,8 +517,8 @@ def rules(ex: Exercise, ctx: Context) -> Outcome:
     for name, ok, detail in _vjp_rows():
         rows.append([name, "✓" if ok else "✗", detail])
         out.check(name, ok, detail)
-    out.add(Math(r"\begin{gathered}" + r"\\ ".join(tex) + r"\end{gathered}"),
-            Table(["rule", "certified", "max. relative error"], rows,
+    out.add(*(Math(t) for t in tex))
+    out.add(Table(["rule", "certified", "max. relative error"], rows,
                   f"Random X, dX of sizes {', '.join(map(str, sizes))} (X + nI or SPD where "
                   f"an inverse is needed); tolerances {RULE_JAX_TOL:g} against JAX, "
                   f"{RULE_FD_TOL:g} against central differences (h = 1e-6)"))
