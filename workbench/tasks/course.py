@@ -348,10 +348,10 @@ def _quiver(f, xs, point, window, paths):
     QA, QB = np.meshgrid(Q, Q)
     ax.quiver(QA, QB, gn[0](QA, QB) + 0 * QA, gn[1](QA, QB) + 0 * QB, color="tab:red")
     ax.plot(*point, "k*", markersize=14)
-    ax.set_xlabel(str(xs[0]))
-    ax.set_ylabel(str(xs[1]))
+    ax.set_xlabel(f"${sp.latex(xs[0])}$")
+    ax.set_ylabel(f"${sp.latex(xs[1])}$")
     ax.set_aspect("equal")
-    ax.set_title(f"∇f for f = {sp.sstr(f)}")
+    ax.set_title(f"$\\nabla f$ for $f = {sp.latex(f)}$")
     _save(fig, paths)
 
 
@@ -489,7 +489,7 @@ def _vjp_rows() -> list[tuple[str, bool, str]]:
     hvp = jax.grad(lambda z: jnp.vdot(jax.grad(f)(z), v))(x)  # the notes' code
     full = jax.hessian(f)(x) @ v
     err = float(np.max(np.abs(np.asarray(hvp) - np.asarray(full))))
-    rows.append(("HVP: ∂²f(x)v = ∂[x ↦ ∂f(x)·v]", err < RULE_JAX_TOL,
+    rows.append(("HVP: ∂²f(x)v = ∂[x → ∂f(x)·v]", err < RULE_JAX_TOL,
                  f"{err:.1e} vs the full Hessian times v"))
     H, Jg = np.asarray(jax.hessian(f)(x)), np.asarray(jax.jacfwd(jax.grad(f))(x))
     err = float(np.max(np.abs(H - Jg.T)))

@@ -90,9 +90,11 @@ def _lab_linear(ex: Exercise, ctx: Context) -> Outcome:
                  f"random_state = {settings['random_state']}; train_test_split keeps {m} "
                  f"training and {len(data.X_test)} test samples. A column of ones is "
                  f"prepended, so θ is {d + 1} × {k}."),
-            Math(rf"P = {act}(X_{{\text{{bias}}}}\theta),\qquad \text{{batch: }} \theta \leftarrow "
-                 rf"\theta - \alpha\,\tfrac1m X_{{\text{{bias}}}}^\top(P - Y),\qquad \text{{SGD: }}"
-                 rf"\theta \leftarrow \theta - \alpha\, x_i^\top(p_i - y_i),\ i = 1..m"))
+            Math(rf"P = {act}(X_{{\text{{bias}}}}\theta)"),
+            Text("Batch gradient descent, once per iteration, and SGD, for i = 1, …, m in "
+                 "order within each iteration:"),
+            Math(r"\theta \leftarrow \theta - \frac{\alpha}{m} X_{\text{bias}}^\top(P - Y)"),
+            Math(r"\theta \leftarrow \theta - \alpha\, x_i^\top(p_i - y_i)"))
     _code_path_checks(out, data)
     thetas = lab.initial_thetas(d + 1, k, range(inits))
     curves = {}
