@@ -101,3 +101,13 @@ def test_verify_json_names_the_source_and_the_verdict(cli, tmp_path):
     claim = json.loads(out)["claims"][0]
     assert code == 0 and claim["source"] == "Doc 1.2" and claim["holds"] is False
     assert "f(a)" in claim["detail"]
+
+
+def test_the_slides_printed_differences_are_called_transcription_slips():
+    from .conftest import course_exercises
+
+    ex = course_exercises(("slides-forward-x2",))["slides-forward-x2"]
+    out = run(ex, Context(figures=False))
+    wrong = [c for c in out.claims if not c.holds]
+    # three of the four printed values carry an extra digit (see SLIDES_PRINTED)
+    assert len(wrong) == 3 and all("transcription slip" in c.detail for c in wrong)
