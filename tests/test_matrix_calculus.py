@@ -319,6 +319,9 @@ def _tfun(ident: str):
         "mc-15": lambda v: sq(v["X"]),
         "mc-16": lambda v: -torch.sum((1 - v["y"]) * torch.log(1 - sig(v["X"] @ v["theta"]))
                                       + v["y"] * torch.log(sig(v["X"] @ v["theta"]))),
+        "mc-16-two-thetas": lambda v: -torch.sum(
+            (1 - v["y"]) * torch.log(1 - sig(v["X"] @ (v["t1"] - v["t2"])))
+            + v["y"] * torch.log(sig(v["X"] @ (v["t1"] - v["t2"])))),
         "mc-17": lambda v: torch.trace(v["A"] @ v["X"]),
         "mc-18": lambda v: torch.sum(v["S"] * v["X"]) - torch.log(det(v["X"])),
         "mc-19": lambda v: torch.log((v["x"].T @ v["A"] @ v["x"])[0, 0]),

@@ -51,8 +51,10 @@ def run(args) -> int:
             rows.append((str(sheet.path), ex.id, not bad, len(out.checks)))
             failed += [{"file": str(sheet.path), "exercise": ex.id, "reason": reason}
                        for reason in bad]
+            # source and detail: the audit of a course document item by item
             claims += [{"file": str(sheet.path), "exercise": ex.id, "holds": c.holds,
-                        "statement": c.statement} for c in out.claims]
+                        "statement": c.statement, "source": ex.source, "detail": c.detail}
+                       for c in out.claims]
     if proofs is not None:
         # proofs an exercise already ran (task "proof") are not run twice
         done = {Path(ex.fields["proof"]).name for sheet in sheets for ex in sheet.exercises

@@ -435,6 +435,9 @@ def _claim_value(ex, out, h, method, value, text) -> None:
     same = printed == value
     detail = ("the same float64" if same else
               f"computed {value!r}; the printed number differs by {abs(printed - value):.2e}")
+    if not same and any(text[:i] + text[i + 1:] == repr(value) for i in range(len(text))):
+        detail += ("; deleting one digit of the printed text gives Python's output exactly, "
+                   "so this looks like a transcription slip (an extra digit)")
     out.claim(f"{method} difference with h = {h:g} prints {text}", same, detail)
 
 

@@ -25,7 +25,7 @@ from .model import Outcome
 from .schema import Field
 
 #: Modules under workbench.tasks that define tasks.
-TASK_MODULES = ["derive", "fd", "trace", "optim", "proof", "matrix"]
+TASK_MODULES = ["derive", "fd", "trace", "optim", "proof", "matrix", "lab", "course"]
 
 
 @dataclass
