@@ -34,7 +34,7 @@ from ..autodiff.graph import from_text
 from ..backends import jaxutil
 from ..core.errors import InputError
 from ..core.printing import to_latex
-from ..plots.figures import _pyplot, _save
+from ..plots.figures import pyplot, save
 from .common import expr_and_vars, parse_at
 from .model import Boxed, Figure, Math, Outcome, Table, Text
 from .registry import Context, Exercise, task
@@ -339,7 +339,7 @@ def _quiver(f, xs, point, window, paths):
     lo, hi = float(window[0]), float(window[1])
     fn = sp.lambdify(xs, f, "numpy")
     gn = [sp.lambdify(xs, sp.diff(f, s), "numpy") for s in xs]
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 6))
     G = np.linspace(lo, hi, 200)
     A, B = np.meshgrid(G, G)
@@ -352,7 +352,7 @@ def _quiver(f, xs, point, window, paths):
     ax.set_ylabel(f"${sp.latex(xs[1])}$")
     ax.set_aspect("equal")
     ax.set_title(f"$\\nabla f$ for $f = {sp.latex(f)}$")
-    _save(fig, paths)
+    save(fig, paths)
 
 
 # -------------------------------------------------------------------------------- rules
