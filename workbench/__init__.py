@@ -27,16 +27,26 @@ contract in ``pyproject.toml``, checked by import-linter in the test suite):
 __version__ = "0.1.0"
 
 from .backends.compile import compile
-from .certification.claims import check_claim
-from .certification.scalar import Certificate, certify
+from .certification.scalar import Certificate
 from .core.errors import ParseError, WorkbenchError
 from .core.parse import parse
 from .core.printing import to_latex, to_text
-from .explore import Function, function
-from .symbolic.calculus import critical_points, gradient, hessian, jacobian, limit, taylor
+from .explore import (
+    Function,
+    certify,
+    check_claim,
+    critical_points,
+    derive,
+    function,
+    gradient,
+    hessian,
+    jacobian,
+    limit,
+    taylor,
+)
 
 __all__ = [
     "Certificate", "Function", "ParseError", "WorkbenchError", "certify", "check_claim",
-    "compile", "critical_points", "function", "gradient", "hessian", "jacobian", "limit",
-    "parse", "taylor", "to_latex", "to_text",
+    "compile", "critical_points", "derive", "function", "gradient", "hessian", "jacobian",
+    "limit", "parse", "taylor", "to_latex", "to_text",
 ]

@@ -29,9 +29,8 @@ import numpy as np
 import sympy as sp
 
 from ..backends.compile import compile
-from ..core import budget
+from ..core import budget, coerce
 from ..core.errors import InputError
-from ..core.parse import parse
 from ..symbolic.calculus import gradient, symbols
 from .scalar import _random_points
 
@@ -57,12 +56,10 @@ class ClaimCheck:
 def _parse_claim(claimed, names):
     out = []
     for i, c in enumerate(claimed):
-        if isinstance(c, sp.Expr):
-            out.append(c)
-            continue
-        if not isinstance(c, str):
-            raise InputError(f"claimed component {i} is {type(c).__name__}, expected a string")
-        out.append(parse(c, names))
+        if not isinstance(c, str | sp.Basic) and not hasattr(c, coerce.PROTOCOL):
+            raise InputError(f"claimed component {i} is {type(c).__name__}, expected a string "
+                             "or a SymPy expression")
+        out.append(coerce.function_of(c, names)[0])
     return out
 
 
@@ -79,24 +76,30 @@ def _mp_values(exprs, xs, P):
 
 
 def check_claim(
-    f: str | sp.Expr,
+    f,
     claimed: Sequence[str | sp.Expr] | Callable,
     variables: Sequence[str] | None = None,
     points: Sequence[Sequence[float]] = (),
     n_random: int = 40,
     seed: int = 1,
 ) -> ClaimCheck:
-    """Is ``claimed`` the gradient of ``f``?  Verdict, wrong components and a counterexample."""
-    if isinstance(f, str):
-        f = parse(f, variables)
-    names = list(variables) if variables is not None else sorted(map(str, f.free_symbols))
+    """Is ``claimed`` the gradient of ``f``?  Verdict, wrong components and a counterexample.
+
+    ``f`` is any input :mod:`workbench.core.coerce` accepts (text, SymPy, a
+    workbench function); ``claimed`` a list of components (text or SymPy) or a
+    Python callable of the variables' arrays returning the components.
+    """
+    f, names = coerce.function_of(f, variables)
     xs = symbols(names)
     true = gradient(f, xs)
     tc = compile(true, xs, "numpy")
     rng = np.random.default_rng(seed)
     user = np.array(points, dtype=float).reshape(-1, len(xs))
 
-    if callable(claimed):
+    if isinstance(claimed, str | sp.Basic) or hasattr(claimed, coerce.PROTOCOL):
+        raise TypeError("claimed must be a list of components (one per variable) or a "
+                        f"Python callable, got {type(claimed).__name__}")
+    if coerce.is_numeric_reference(claimed):
         P = np.vstack([user, _random_points([tc], xs, n_random, rng, 2.0, list(user))])
         cols = list(P.T)
         try:
@@ -113,6 +116,9 @@ def check_claim(
         wrong = [i for i in range(len(xs)) if np.any(err[i] > CALLABLE_TOL)]
         return _verdict(wrong, P, err, got, want, names, ["numeric"] * len(xs))
 
+    if not isinstance(claimed, Sequence):
+        raise TypeError("claimed must be a list of components (one per variable) or a "
+                        f"Python callable, got {type(claimed).__name__}")
     claims = _parse_claim(list(claimed), names)
     if len(claims) != len(xs):
         raise InputError(f"claimed gradient has {len(claims)} components, expected {len(xs)} "

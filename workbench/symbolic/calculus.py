@@ -35,6 +35,7 @@ def symbols(variables: Vars) -> list[sp.Symbol]:
 
 
 def _require_scalar(f) -> sp.Expr:
+    """The engines take SymPy expressions only; text and other forms enter via core.coerce."""
     if isinstance(f, sp.MatrixBase) or not isinstance(f, sp.Expr):
         raise ShapeError(f"a scalar function is needed here, got {type(f).__name__}")
     return f
@@ -87,6 +88,7 @@ def taylor(f: sp.Expr, variables: Vars, point: Mapping[str, sp.Expr], order: int
 
     Uses f(a + t(x − a)) = Σₖ tᵏ/k! · dᵏf, expanded in t and evaluated at t = 1.
     """
+    f = _require_scalar(f)
     xs = symbols(variables)
     t = sp.Dummy("t")
     a = [sp.nsimplify(point[str(v)]) for v in xs]
@@ -113,6 +115,7 @@ def limit(f: sp.Expr, variable: str | sp.Symbol, point, seconds: float = budget.
     >>> limit(parse("1/x"), "x", 0).exists
     False
     """
+    f = _require_scalar(f)
     x = symbols([variable])[0]
     p = sp.oo if point in ("oo", "inf") else (-sp.oo if point in ("-oo", "-inf") else point)
     p = sp.nsimplify(p)

@@ -1,0 +1,145 @@
+"""The public API: every input form accepted or refused, never silently wrong.
+
+Expected values are worked out by hand in the comments (∂(x²y)/∂x = 2xy ...), never
+produced by the code under test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import workbench
+from workbench.core.errors import InputError, ParseError
+
+# the workbench's own variables are real symbols; answers are compared in them
+X, Y = sp.symbols("x y", real=True)
+PLAIN = sp.symbols("x y")
+REAL = sp.symbols("x y", real=True)
+POSITIVE = sp.symbols("x y", positive=True)
+
+
+@pytest.mark.parametrize("syms", [PLAIN, REAL, POSITIVE], ids=["plain", "real", "positive"])
+def test_sympy_gradient_is_in_the_users_variables(syms):
+    x, y = syms
+    # ∇(x²y) = (2xy, x²) by hand
+    assert workbench.function(x**2 * y).gradient() == [2 * X * Y, X**2]
+    assert workbench.gradient(x**2 * y, ["x", "y"]) == [2 * X * Y, X**2]
+    assert workbench.gradient(x**2 * y, [x, y]) == [2 * X * Y, X**2]
+
+
+@pytest.mark.parametrize("syms", [PLAIN, POSITIVE], ids=["plain", "positive"])
+def test_sympy_claim_critical_points_and_certificate(syms):
+    x, y = syms
+    assert workbench.check_claim(x**2 * y, ["2*x*y", "x**2"]).verdict == "correct"
+    assert workbench.check_claim(x**2 * y, [2 * x * y, x**2]).verdict == "correct"
+    # x² + y² − 2x = (x − 1)² + y² − 1: one critical point, the minimum (1, 0)
+    found = workbench.critical_points(x**2 + y**2 - 2 * x)
+    assert [(p.point, p.kind) for p in found.points] == [({"x": 1, "y": 0}, "minimum")]
+    assert found.complete
+    assert workbench.function(x**2 * y).certify(n_random=5).verdict == "certified"
+
+
+def test_limit_of_text_is_parsed_safely():
+    # sin(x)/x → 1 at 0 (the classical limit)
+    lim = workbench.limit("sin(x)/x", "x", 0)
+    assert lim.value == 1 and lim.exists and lim.left == 1 and lim.right == 1
+    assert workbench.limit(sp.sin(PLAIN[0]) / PLAIN[0], "x", 0).value == 1
+    # a parameter a: sin(a x)/x → a
+    a = sp.Symbol("a", real=True)
+    assert workbench.limit("sin(a*x)/x", "x", 0).value == a
+    assert not workbench.limit("1/x", "x", 0).exists
+    assert workbench.limit("exp(-x)", "x", "oo").value == 0
+
+
+def test_check_claim_takes_a_function_and_a_callable():
+    f = workbench.function("x**2*y")
+    assert workbench.check_claim(f, ["2*x*y", "x**2"]).verdict == "correct"
+    assert workbench.check_claim(f, lambda x, y: (2 * x * y, x**2)).verdict == "correct"
+    wrong = workbench.check_claim(f, lambda x, y: (2 * x, x**2))
+    assert wrong.verdict == "incorrect" and wrong.wrong_components == [0]
+
+
+def test_function_of_a_function_keeps_its_variables():
+    f = workbench.function("x*y", ["y", "x"])
+    g = workbench.function(f)
+    assert g.variables == ["y", "x"] and g.gradient() == [X, Y]
+
+
+def test_scalar_methods_against_hand_values():
+    f = workbench.function("x**2*y")
+    # H(x²y) = [[2y, 2x], [2x, 0]], at (1, 2): [[4, 2], [2, 0]]
+    assert f.hessian_at(x=1, y=2) == sp.Matrix([[4, 2], [2, 0]])
+    assert f.jacobian() == sp.Matrix([[2 * X * Y, X**2]])
+    # e^x cos y ≈ 1 + x + x²/2 − y²/2 to order 2
+    T = workbench.function("exp(x)*cos(y)").taylor({"x": 0, "y": 0}, 2)
+    assert sp.expand(T - (1 + X + X**2 / 2 - Y**2 / 2)) == 0
+    assert workbench.function("sin(x)/x").limit().value == 1
+    assert workbench.jacobian(["x*y", "x + y"]) == sp.Matrix([[Y, X], [1, 1]])
+
+
+@pytest.mark.parametrize("bad", [3, 2.5, None, [1, 2], np.array([1.0]), object(), b"x**2"])
+def test_other_types_are_a_clear_type_error(bad):
+    with pytest.raises(TypeError, match="expected a math string, a SymPy expression"):
+        workbench.function(bad)
+    with pytest.raises(TypeError):
+        workbench.gradient(bad)
+
+
+def test_matrix_input_to_a_scalar_function_is_refused():
+    with pytest.raises(TypeError, match="matrix"):
+        workbench.function(sp.Matrix([[PLAIN[0]]]))
+    with pytest.raises(TypeError, match="matrix"):
+        workbench.function(sp.MatrixSymbol("A", 2, 2))
+
+
+@pytest.mark.parametrize("assumption", [{"imaginary": True}, {"real": False},
+                                        {"extended_real": False}])
+def test_symbols_that_are_not_real_are_refused(assumption):
+    z = sp.Symbol("z", **assumption)
+    with pytest.raises(InputError, match="symbol z is declared .* variables are real"):
+        workbench.function(z**2)
+    with pytest.raises(InputError, match="symbol z"):
+        workbench.gradient("z**2", [z])
+
+
+def test_sympy_input_that_cannot_be_certified_is_refused():
+    x = PLAIN[0]
+    with pytest.raises(InputError, match="undefined function"):
+        workbench.function(sp.Function("g")(x))
+    with pytest.raises(InputError, match="unevaluated Derivative"):
+        workbench.function(sp.Derivative(sp.sin(x) * sp.Function("g")(x), x, evaluate=False))
+    with pytest.raises(InputError, match="complex constant"):
+        workbench.function(sp.I * x)
+    with pytest.raises(InputError, match="Dummy"):
+        workbench.function(sp.Dummy("x") ** 2)
+
+
+def test_undeclared_names_are_refused_not_differentiated_as_constants():
+    with pytest.raises(ParseError, match="undeclared variable"):
+        workbench.gradient("x*y", ["x"])
+    with pytest.raises(InputError, match="uses y, not among the variables"):
+        workbench.gradient(PLAIN[0] * PLAIN[1], ["x"])
+    with pytest.raises(InputError, match="named twice"):
+        workbench.gradient("x*y", ["x", "x"])
+
+
+def test_positivity_is_dropped_so_results_equal_text():
+    x = POSITIVE[0]
+    # log(x) for x > 0 and log(x) over the reals: the same formula 1/x
+    assert workbench.gradient(sp.log(x)) == workbench.gradient("log(x)") == [1 / X]
+    # what SymPy simplified at construction stays simplified: sqrt(x²) = x for x > 0
+    assert workbench.gradient(sp.sqrt(x**2)) == [1]
+
+
+def test_points_and_orders_are_checked_before_work():
+    f = workbench.function("x**2*y")
+    with pytest.raises(InputError, match="missing y"):
+        f.gradient_at(x=1)
+    with pytest.raises(InputError, match="unknown z"):
+        f.hessian_at(x=1, y=2, z=3)
+    with pytest.raises(InputError, match="order"):
+        f.taylor({"x": 0, "y": 0}, -1)
+    with pytest.raises(TypeError, match="claimed must be a list"):
+        workbench.check_claim(f, "2*x*y")
