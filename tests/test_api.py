@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import workbench
 from workbench.core.errors import InputError, ParseError
@@ -143,3 +145,96 @@ def test_points_and_orders_are_checked_before_work():
         f.taylor({"x": 0, "y": 0}, -1)
     with pytest.raises(TypeError, match="claimed must be a list"):
         workbench.check_claim(f, "2*x*y")
+
+
+# ------------------------------------------------ property: every input form, same answers
+# A small strategy over the parser's grammar, rendered twice: as text, and built directly
+# with SymPy operations on the user's own symbols (not through the parser).
+
+_UNARY = {"exp": sp.exp, "sin": sp.sin, "cos": sp.cos}
+_BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
+
+
+def _trees(polynomial: bool):
+    leaves = st.sampled_from(["x", "y", 1, 2, 3])
+
+    def extend(inner):
+        ops = [st.tuples(st.sampled_from(sorted(_BINARY)), inner, inner),
+               st.tuples(st.just("**"), inner, st.sampled_from([2, 3]))]
+        if not polynomial:
+            ops.append(st.tuples(st.sampled_from(sorted(_UNARY)), inner))
+        return st.one_of(*ops)
+
+    return st.recursive(leaves, extend, max_leaves=5)
+
+
+def _text(t) -> str:
+    if not isinstance(t, tuple):
+        return str(t)
+    if t[0] in _UNARY:
+        return f"{t[0]}({_text(t[1])})"
+    if t[0] == "**":
+        return f"({_text(t[1])})**{t[2]}"
+    return f"({_text(t[1])} {t[0]} {_text(t[2])})"
+
+
+def _sympy(t, syms):
+    if isinstance(t, int):
+        return sp.Integer(t)
+    if isinstance(t, str):
+        return syms[t]
+    if t[0] in _UNARY:
+        return _UNARY[t[0]](_sympy(t[1], syms))
+    if t[0] == "**":
+        return _sympy(t[1], syms) ** t[2]
+    return _BINARY[t[0]](_sympy(t[1], syms), _sympy(t[2], syms))
+
+
+def _forms(t):
+    """The same function as text, as SymPy in plain, real and positive symbols, and a Function."""
+    text = _text(t)
+    out = [text] + [_sympy(t, dict(zip("xy", s, strict=True))) for s in (PLAIN, REAL, POSITIVE)]
+    return out + [workbench.function(text, ["x", "y"])]
+
+
+def _same(results):
+    first = results[0]
+    for r in results[1:]:
+        assert r == first, (first, r)
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_trees(polynomial=False))
+def test_every_input_form_gives_the_same_symbolic_results(t):
+    forms = _forms(t)
+    _same([workbench.gradient(f, ["x", "y"]) for f in forms])
+    _same([workbench.hessian(f, ["x", "y"]) for f in forms])
+    _same([workbench.jacobian([f, "x*y"], ["x", "y"]) for f in forms])
+    _same([workbench.taylor(f, {"x": 0, "y": 1}, 2, ["x", "y"]) for f in forms])
+    _same([workbench.limit(f, "x", 1) for f in forms])
+    _same([workbench.function(f, ["x", "y"]).gradient_at(x=1, y=0.5) for f in forms])
+
+
+@pytest.mark.slow
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_trees(polynomial=False))
+def test_every_input_form_gives_the_same_verdicts(t):
+    forms = _forms(t)
+    text = _text(t)
+    _same([workbench.certify(f, ["x", "y"], n_random=3).verdict for f in forms])
+    # a claim: the y-component swapped for 0 is wrong unless ∂f/∂y vanishes identically
+    g = workbench.gradient(text, ["x", "y"])
+    _same([workbench.check_claim(f, [g[0], "0"], ["x", "y"], n_random=5).verdict
+           for f in forms])
+
+
+@pytest.mark.slow
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_trees(polynomial=True))
+def test_every_input_form_gives_the_same_critical_points(t):
+    def summary(f):
+        found = workbench.critical_points(f, ["x", "y"])
+        return [(p.point, p.kind) for p in found.points], found.complete
+
+    _same([summary(f) for f in _forms(t)])
