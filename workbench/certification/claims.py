@@ -21,8 +21,9 @@ furthest off, with the claimed and true values.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import mpmath
 import numpy as np
@@ -31,6 +32,7 @@ import sympy as sp
 from ..backends.compile import compile
 from ..core import budget, coerce
 from ..core.errors import InputError
+from ..core.printing import to_text
 from ..symbolic.calculus import gradient, symbols
 from .scalar import _random_points
 
@@ -43,14 +45,44 @@ CALLABLE_TOL = 1e-8
 
 @dataclass
 class ClaimCheck:
+    """A verdict on a claimed gradient: ``to_dict()`` is ``workbench check --json``, ``str()``
+    its text; in a notebook an HTML table of the components."""
+
     verdict: str  # correct | incorrect
     wrong_components: list[int] = field(default_factory=list)
     counterexample: dict | None = None
     method: list[str] = field(default_factory=list)  # per component: symbolic | numeric
+    variables: list[str] = field(default_factory=list)
+    claimed: list[str] | None = None  # the claimed components as text (None: a callable)
 
     def to_dict(self) -> dict:
         return {"verdict": self.verdict, "wrong_components": self.wrong_components,
-                "counterexample": self.counterexample}
+                "counterexample": self.counterexample, "variables": self.variables}
+
+    def __str__(self) -> str:
+        if self.verdict == "correct":
+            return "correct: the claimed gradient equals the true gradient"
+        names = self.variables
+        shown = self.claimed or ["(callable)"] * len(names)
+        wrong = ", ".join(f"∂f/∂{names[i]} (claimed {shown[i]})" for i in self.wrong_components)
+        c = self.counterexample
+        at = ", ".join(f"{k}={v:.6g}" for k, v in c["point"].items())
+        return (f"incorrect: {wrong}\n  counterexample at ({at}): claimed {c['claimed']}, "
+                f"true {c['true']}")
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>∂f/∂{html.escape(v)}</td>"
+            f"<td>{html.escape(self.claimed[i]) if self.claimed else '(callable)'}</td>"
+            f"<td>{'wrong' if i in self.wrong_components else 'right'}</td>"
+            f"<td>{self.method[i] if i < len(self.method) else ''}</td></tr>"
+            for i, v in enumerate(self.variables))
+        caption = f"claimed gradient: {self.verdict}"
+        if self.counterexample:
+            at = ", ".join(f"{k} = {v:.6g}" for k, v in self.counterexample["point"].items())
+            caption += f" (counterexample at {at})"
+        return (f"<table><caption>{html.escape(caption)}</caption><tr><th>component</th>"
+                f"<th>claimed</th><th>verdict</th><th>decided</th></tr>{rows}</table>")
 
 
 def _parse_claim(claimed, names):
@@ -90,6 +122,13 @@ def check_claim(
     Python callable of the variables' arrays returning the components.
     """
     f, names = coerce.function_of(f, variables)
+    result = _check(f, claimed, names, points, n_random, seed)
+    shown = None if coerce.is_numeric_reference(claimed) else [
+        c if isinstance(c, str) else to_text(coerce.expression(c)) for c in claimed]
+    return replace(result, variables=names, claimed=shown)
+
+
+def _check(f, claimed, names, points, n_random, seed) -> ClaimCheck:
     xs = symbols(names)
     true = gradient(f, xs)
     tc = compile(true, xs, "numpy")

@@ -22,18 +22,5 @@ def run(args) -> int:
     if not args.claimed:
         raise InputError("give the claimed gradient with --claimed, one per variable")
     result = check_claim(f, args.claimed, names)
-    data = result.to_dict()
-    data["variables"] = names
-    emit(args, data, _readable(data, args.claimed))
+    emit(args, result.to_dict(), str(result))
     return 0 if result.verdict == "correct" else 1
-
-
-def _readable(d: dict, claimed: list[str]) -> str:
-    if d["verdict"] == "correct":
-        return "correct: the claimed gradient equals the true gradient"
-    names = d["variables"]
-    wrong = ", ".join(f"∂f/∂{names[i]} (claimed {claimed[i]})" for i in d["wrong_components"])
-    c = d["counterexample"]
-    at = ", ".join(f"{k}={v:.6g}" for k, v in c["point"].items())
-    return (f"incorrect: {wrong}\n  counterexample at ({at}): claimed {c['claimed']}, "
-            f"true {c['true']}")

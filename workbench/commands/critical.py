@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..symbolic.calculus import critical_points
-from .common import add_expr_args, emit, number, read_function, text
+from .common import add_expr_args, emit, read_function
 
 
 def register(sub) -> None:
@@ -17,30 +17,5 @@ def register(sub) -> None:
 def run(args) -> int:
     f, names = read_function(args)
     found = critical_points(f, names)
-    points = [{
-        "point": {k: text(v) for k, v in p.point.items()},
-        "numeric": p.numeric,
-        "value": number(p.value),
-        "value_exact": text(p.value),
-        "kind": p.kind,
-        "hessian_eigenvalues": p.eigenvalues,
-        "exact": p.exact,
-    } for p in found.points]
-    data = {"variables": names, "points": points, "complete": found.complete,
-            "method": found.method, "note": found.note}
-    emit(args, data, _readable(data))
+    emit(args, found.to_dict(), str(found))
     return 0
-
-
-def _readable(d: dict) -> str:
-    lines = []
-    for p in d["points"]:
-        at = ", ".join(f"{k} = {v:.10g}" for k, v in p["numeric"].items())
-        eig = ", ".join(f"{e:.6g}" for e in p["hessian_eigenvalues"])
-        lines.append(f"({at}): {p['kind']}, f = {p['value']:.10g}, Hessian eigenvalues [{eig}]")
-        if p["exact"]:
-            lines.append("    exact: " + ", ".join(f"{k} = {v}" for k, v in p["point"].items()))
-    if not lines:
-        lines.append("no real critical points")
-    lines.append("complete: " + ("yes" if d["complete"] else "not guaranteed") + f" ({d['note']})")
-    return "\n".join(lines)

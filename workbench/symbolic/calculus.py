@@ -17,6 +17,8 @@ outputs, the layout of the seeds' notes).
 
 from __future__ import annotations
 
+import html
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -25,6 +27,7 @@ import sympy as sp
 
 from ..core import budget
 from ..core.errors import InputError, ShapeError
+from ..core.printing import to_latex, to_text
 
 Vars = Sequence[str | sp.Symbol]
 
@@ -106,6 +109,24 @@ class Limit:
     value: sp.Expr | None
     exists: bool
     note: str = ""
+    variable: str = "x"
+    point: object = None
+
+    def __str__(self) -> str:
+        to = "" if self.point is None else f" as {self.variable} → {to_text(self.point)}"
+        if self.exists:
+            return f"limit{to}: {to_text(self.value)}"
+        sides = ", ".join(f"{w}: {'undecided' if v is None else to_text(v)}"
+                          for w, v in (("left", self.left), ("right", self.right)))
+        return f"no limit{to} ({self.note}; {sides})"
+
+    def _repr_latex_(self) -> str:
+        if self.point is None:
+            return f"${to_latex(self.value)}$" if self.exists else f"\\text{{{self.note}}}"
+        lim = f"\\lim_{{{self.variable} \\to {to_latex(self.point)}}} f"
+        if self.exists:
+            return f"${lim} = {to_latex(self.value)}$"
+        return f"${lim}$ does not exist: {self.note}"
 
 
 def limit(f: sp.Expr, variable: str | sp.Symbol, point, seconds: float = budget.DEFAULT_SECONDS):
@@ -127,15 +148,18 @@ def limit(f: sp.Expr, variable: str | sp.Symbol, point, seconds: float = budget.
         value = side("-" if p is sp.oo else "+")
         ok = value is not None and not isinstance(value, sp.AccumBounds) and value.is_extended_real
         note = "" if ok else "oscillates or could not be decided"
-        return Limit(value, value, value if ok else None, ok, note)
+        return Limit(value, value, value if ok else None, ok, note, x.name, p)
     left, right = side("-"), side("+")
     if left is None or right is None:
-        return Limit(left, right, None, False, "time budget ran out before a side was decided")
+        return Limit(left, right, None, False, "time budget ran out before a side was decided",
+                     x.name, p)
     if isinstance(left, sp.AccumBounds) or isinstance(right, sp.AccumBounds):
-        return Limit(left, right, None, False, "the function oscillates: the limit does not exist")
+        return Limit(left, right, None, False, "the function oscillates: the limit does not exist",
+                     x.name, p)
     if sp.simplify(left - right) == 0 if left.is_finite and right.is_finite else left == right:
-        return Limit(left, right, left, True)
-    return Limit(left, right, None, False, "one-sided limits differ: the limit does not exist")
+        return Limit(left, right, left, True, "", x.name, p)
+    return Limit(left, right, None, False, "one-sided limits differ: the limit does not exist",
+                 x.name, p)
 
 
 # --------------------------------------------------------------------- critical points
@@ -159,14 +183,75 @@ class CriticalPoint:
         return float(sp.N(self.value, 30))
 
 
+def _number(value) -> float | None:
+    """A JSON-safe float (NaN and infinities become None)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
 @dataclass
 class CriticalPoints:
-    """All real critical points found, and whether the list is known to be complete."""
+    """All real critical points found, and whether the list is known to be complete.
+
+    ``to_dict()`` is the ``workbench critical --json`` object, ``str()`` its text;
+    in a notebook the points render as an HTML table.
+    """
 
     points: list[CriticalPoint] = field(default_factory=list)
     complete: bool = False
     method: str = ""
     note: str = ""
+    variables: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        kinds = ", ".join(p.kind for p in self.points[:6]) + (", ..." if len(self.points) > 6
+                                                             else "")
+        return (f"<{len(self.points)} critical point(s) [{kinds}], "
+                f"complete: {'yes' if self.complete else 'not guaranteed'}>")
+
+    def to_dict(self) -> dict:
+        points = [{
+            "point": {k: to_text(v) for k, v in p.point.items()},
+            "numeric": p.numeric,
+            "value": _number(p.value),
+            "value_exact": to_text(p.value),
+            "kind": p.kind,
+            "hessian_eigenvalues": p.eigenvalues,
+            "exact": p.exact,
+        } for p in self.points]
+        return {"variables": self.variables, "points": points, "complete": self.complete,
+                "method": self.method, "note": self.note}
+
+    def __str__(self) -> str:
+        lines = []
+        for p in self.to_dict()["points"]:
+            at = ", ".join(f"{k} = {v:.10g}" for k, v in p["numeric"].items())
+            eig = ", ".join(f"{e:.6g}" for e in p["hessian_eigenvalues"])
+            lines.append(f"({at}): {p['kind']}, f = {p['value']:.10g}, "
+                         f"Hessian eigenvalues [{eig}]")
+            if p["exact"]:
+                lines.append("    exact: " + ", ".join(f"{k} = {v}"
+                                                       for k, v in p["point"].items()))
+        if not lines:
+            lines.append("no real critical points")
+        lines.append("complete: " + ("yes" if self.complete else "not guaranteed")
+                     + f" ({self.note})")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{v}</th>" for v in self.variables)
+        rows = "".join(
+            "<tr>" + "".join(f"<td>${to_latex(p.point[v])}$</td>" for v in self.variables)
+            + f"<td>{p.kind}</td><td>${to_latex(p.value)}$</td>"
+            + f"<td>{', '.join(f'{e:.4g}' for e in p.eigenvalues)}</td></tr>"
+            for p in self.points)
+        complete = "complete" if self.complete else "not guaranteed complete"
+        return (f"<table><caption>{len(self.points)} critical point(s), {complete} "
+                f"({html.escape(self.note)})</caption><tr>{head}<th>kind</th><th>f</th>"
+                f"<th>Hessian eigenvalues</th></tr>{rows}</table>")
 
 
 def classify(eigenvalues: Sequence[float], tol: float = 1e-20) -> str:
@@ -229,4 +314,5 @@ def critical_points(
             )
         )
     points.sort(key=lambda p: tuple(p.numeric.values()))
-    return CriticalPoints(points, found.complete, found.method, found.note)
+    return CriticalPoints(points, found.complete, found.method, found.note,
+                          [str(v) for v in xs])

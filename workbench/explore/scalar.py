@@ -27,20 +27,20 @@ In a notebook a function renders as LaTeX (``_repr_latex_``); tables of results
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 
 import sympy as sp
 
-from .backends.compile import Compiled, compile
-from .certification import claims
-from .certification.scalar import Certificate
-from .certification.scalar import certify as _certify
-from .core import coerce
-from .core.errors import DomainError, InputError
-from .core.parse import parse_number
-from .core.printing import to_latex, to_text
-from .symbolic import calculus
+from ..backends.compile import Compiled, compile
+from ..certification import claims
+from ..certification.scalar import Certificate
+from ..certification.scalar import certify as _certify
+from ..core import coerce
+from ..core.errors import DomainError, InputError
+from ..core.parse import parse_number
+from ..core.printing import to_latex, to_text
+from ..symbolic import calculus
+from .result import Result, number
 
 
 def _exact(value) -> sp.Expr:
@@ -269,40 +269,12 @@ def check_claim(f, claimed, variables=None, points=(), n_random: int = 40) -> cl
 # ------------------------------------------------------------------------ derive
 
 
-@dataclass
-class Derivation:
-    """``workbench derive``: gradient (and Hessian), values at a point, certificate."""
-
-    data: dict
-    certificate: Certificate
-
-    def to_dict(self) -> dict:
-        return self.data
-
-    def __str__(self) -> str:
-        return _derive_text(self.data)
-
-    def _repr_latex_(self) -> str:
-        f = Function(self.data["expression"], self.data["variables"])
-        g = sp.Matrix(f.gradient())
-        return (f"$\\nabla f({', '.join(self.data['variables'])}) = {to_latex(g)}$"
-                f" ({self.certificate.verdict})")
-
-
 def _at(exprs, subs):
     return [sp.simplify(e.subs(subs, simultaneous=True)) for e in exprs]
 
 
-def _number(value) -> float | None:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return v if v == v and abs(v) != float("inf") else None
-
-
 def derive(f, variables=None, at: Mapping | None = None, with_hessian: bool = False,
-           n_random: int = 100) -> Derivation:
+           n_random: int = 100) -> Result:
     """Gradient (and Hessian) of f with its certificate: the same as ``workbench derive --json``.
 
     >>> d = derive("x**2*y", at={"x": 3, "y": 0.5})
@@ -328,15 +300,17 @@ def derive(f, variables=None, at: Mapping | None = None, with_hessian: bool = Fa
         subs = {s: point[str(s)] for s in expr.free_symbols}
         value = sp.simplify(expr.subs(subs))
         grad_value = _at(g, subs)
-        data.update(value=_number(value), value_exact=to_text(value),
-                    gradient_value=[_number(v) for v in grad_value],
+        data.update(value=number(value), value_exact=to_text(value),
+                    gradient_value=[number(v) for v in grad_value],
                     gradient_value_exact=[to_text(v) for v in grad_value])
         if H is not None:
             hv = [_at(row, subs) for row in H.tolist()]
-            data["hessian_value"] = [[_number(v) for v in row] for row in hv]
+            data["hessian_value"] = [[number(v) for v in row] for row in hv]
     data["certificate"] = {"verdict": cert.verdict, "max_rel_error": cert.max_rel_error,
                            "points_checked": cert.points_checked, "note": cert.note}
-    return Derivation(data, cert)
+    latex = f"\\nabla f({', '.join(names)}) = {to_latex(sp.Matrix(g))}"
+    return Result("derive", data, _derive_text(data), cert.ok, latex=latex,
+                  extra={"certificate": cert, "gradient": g, "hessian": H})
 
 
 def _derive_text(d: dict) -> str:
