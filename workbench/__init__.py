@@ -7,13 +7,20 @@
 >>> f.certify().verdict
 'certified'
 
+The public API mirrors the command line one to one (``derive``, ``critical_points``,
+``check_claim``, ``matrix``, ``trace``, ``fd``, ``optimize``, ``rate``, ``sheet``,
+``verify``), plus :func:`function` for exploring one function.  Every call reads
+its input through one coercion point (text, SymPy expressions, workbench functions),
+and every result renders in a notebook.  Names load on first use, so
+``import workbench`` stays quick.
+
 Layers, top to bottom; a module imports only from layers below its own (the
 contract in ``pyproject.toml``, checked by import-linter in the test suite):
 
 * ``cli``, ``commands`` - the command line, one module per command;
 * ``sheets`` - LaTeX solution sheets from exercise files;
 * ``tasks`` - exercise tasks: each returns plain blocks that a sheet prints;
-* ``proof``, ``explore`` - machine-checked proofs; the REPL/notebook facade (:func:`function`);
+* ``proof``, ``explore`` - machine-checked proofs; the Python front door (:func:`function` ...);
 * ``optim`` - optimizers, convergence theory, classifiers, factorization;
 * ``certification`` - every result checked against independent references;
 * ``autodiff``, ``matrix_calculus`` - computation graphs and their sweeps; matrix calculus;
@@ -26,27 +33,51 @@ contract in ``pyproject.toml``, checked by import-linter in the test suite):
 
 __version__ = "0.1.0"
 
-from .backends.compile import compile
-from .certification.scalar import Certificate
-from .core.errors import ParseError, WorkbenchError
-from .core.parse import parse
-from .core.printing import to_latex, to_text
-from .explore import (
-    Function,
-    certify,
-    check_claim,
-    critical_points,
-    derive,
-    function,
-    gradient,
-    hessian,
-    jacobian,
-    limit,
-    taylor,
-)
+import importlib
 
-__all__ = [
-    "Certificate", "Function", "ParseError", "WorkbenchError", "certify", "check_claim",
-    "compile", "critical_points", "derive", "function", "gradient", "hessian", "jacobian",
-    "limit", "parse", "taylor", "to_latex", "to_text",
-]
+#: the public API: name -> the module that defines it (imported on first use)
+_EXPORTS = {
+    "Certificate": "certification.scalar",
+    "Function": "explore",
+    "ParseError": "core.errors",
+    "Result": "explore",
+    "WorkbenchError": "core.errors",
+    "certify": "explore",
+    "check_claim": "explore",
+    "compile": "backends.compile",
+    "critical_points": "explore",
+    "derive": "explore",
+    "fd": "explore",
+    "function": "explore",
+    "gradient": "explore",
+    "hessian": "explore",
+    "jacobian": "explore",
+    "limit": "explore",
+    "matrix": "explore",
+    "optimize": "explore",
+    "parse": "core.parse",
+    "rate": "explore",
+    "sheet": "sheets.calls",
+    "taylor": "explore",
+    "to_latex": "core.printing",
+    "to_text": "core.printing",
+    "trace": "explore",
+    "verify": "sheets.calls",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    try:  # internals stay reachable (workbench.core.parse ...), just not advertised
+        return importlib.import_module(f".{name}", __name__)
+    except ModuleNotFoundError:
+        raise AttributeError(f"module 'workbench' has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return [*__all__, "__version__"]

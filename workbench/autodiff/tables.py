@@ -22,7 +22,7 @@ from typing import Any
 import sympy as sp
 
 from ..core.printing import to_latex, to_text
-from ..plots.figures import _pyplot
+from ..plots.figures import _figures
 from .graph import Graph, Node
 from .primitives import Dual
 from .trace import Row, Trace
@@ -344,7 +344,7 @@ def draw(trace: Trace, path: str | Path, title: str = "") -> Path:
     Edges carry the local partial ∂child/∂parent ('?' where it does not exist);
     inputs are green, the output blue, flagged nodes red.
     """
-    plt = _pyplot()
+    plt = _figures()
     g, attr = trace.graph, _derivative_attr(trace)
     dx, dy = 2.3, 1.0  # inches between neighbours in a row, and between rows
     pos = _positions(g, dx, dy)

@@ -39,6 +39,7 @@ from ..core import coerce
 from ..core.errors import DomainError, InputError
 from ..core.parse import parse_number
 from ..core.printing import to_latex, to_text
+from ..plots import figures
 from ..symbolic import calculus
 from .result import Result, number
 
@@ -149,6 +150,33 @@ class Function:
         return _certify(self.expr, self.variables, [_point(p, self.variables) for p in points],
                         n_random=n_random)
 
+    def plot(self, x=(-2.0, 2.0), y=(-2.0, 2.0), kind: str = "contour", log: bool = False,
+             path=None):
+        """A :class:`matplotlib.figure.Figure` of f: a curve (one variable), contours or a surface.
+
+        Nothing is saved unless ``path`` is given; no global backend is set, so the
+        figure shows in a notebook and the user's own pyplot figures still do.
+
+        >>> fig = function("x**2 + y**2").plot()
+        >>> type(fig).__name__, len(fig.axes)   # the map and its colour bar
+        ('Figure', 2)
+        """
+        if kind not in ("contour", "surface"):
+            raise InputError(f"kind must be contour or surface, got {kind!r}")
+        xr, yr = _range(x, "x"), _range(y, "y")
+        value = self.compile("numpy", "value")
+        if len(self.variables) == 1:
+            fig = _curve(value, xr, self.variables[0], to_latex(self.expr))
+        elif len(self.variables) == 2:
+            build = figures.contour_figure if kind == "contour" else figures.surface_figure
+            fig = build(value, xr, yr, title=f"${to_latex(self.expr)}$", log=log)
+        else:
+            raise InputError(f"plots are of functions of one or two variables, this one has "
+                             f"{len(self.variables)} ({', '.join(self.variables)})")
+        if path is not None:
+            figures.save(fig, [path])
+        return fig
+
     def compile(self, backend: str = "numpy", what: str = "gradient") -> Compiled:
         """Compile ``what`` ('value', 'gradient' or 'hessian') for ``backend``."""
         if what not in ("value", "gradient", "hessian"):
@@ -156,6 +184,29 @@ class Function:
         exprs = {"value": self.expr, "gradient": self._gradient}.get(what)
         exprs = self.hessian() if what == "hessian" else exprs
         return compile(exprs, self.variables, backend)
+
+
+def _range(r, name: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in r)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} range must be two numbers (lo, hi), got {r!r}") from None
+    if not lo < hi:
+        raise InputError(f"{name} range must have lo < hi, got {r!r}")
+    return lo, hi
+
+
+def _curve(value, xr, name: str, title: str):
+    import numpy as np
+
+    fig, ax = figures.new_axes(figsize=(6.5, 4.2))
+    t = np.linspace(*xr, 600)
+    with np.errstate(all="ignore"):
+        ax.plot(t, np.broadcast_to(np.asarray(value(t), dtype=float), t.shape), lw=1.5)
+    ax.set_xlabel(f"${name}$")
+    ax.set_ylabel(f"$f({name})$")
+    ax.set_title(f"${title}$")
+    return fig
 
 
 def function(obj, variables=None) -> Function:

@@ -797,9 +797,9 @@ _COLORS = {"forward": "tab:blue", "backward": "tab:cyan", "central": "tab:green"
 
 def plot_study(s: Study, path: str | Path) -> Path:
     """Log-log error against h, one panel per method, with the truncation and round-off lines."""
-    from ..plots.figures import _pyplot
+    from ..plots.figures import _figures
 
-    plt = _pyplot()
+    plt = _figures()
     path = Path(path)
     eps = s.eps
     floor = eps / 1000  # exact results (error 0) are drawn on this line

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..plots.figures import _grid, _pyplot, _save
+from ..plots.figures import _figures, _grid, _save
 from .optimizers import Objective, Run
 
 COLORS = ("tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown")
@@ -43,7 +43,7 @@ def contour_paths(obj: Objective, runs: Mapping[str, Run], paths: Sequence[Path 
     """Log-spaced contours of a 2-variable f with one or several optimizer paths."""
     if obj.n != 2:
         raise ValueError("contour plots need a function of two variables")
-    plt = _pyplot()
+    plt = _figures()
     from matplotlib.colors import LogNorm
 
     window = window or obj.window([r.path for r in runs.values()])
@@ -77,7 +77,7 @@ def contour_paths(obj: Objective, runs: Mapping[str, Run], paths: Sequence[Path 
 def surface_path(obj: Objective, run: Run, paths: Sequence[Path | str], title: str = "",
                  n: int = 120, window=None) -> list[Path]:
     """3-D surface of log₁₀ f (so the basin stays visible) with the optimizer's path on it."""
-    plt = _pyplot()
+    plt = _figures()
 
     window = window or obj.window([run.path])
     x, y, z = _grid(obj.values, *window, n)
@@ -109,7 +109,7 @@ def loss_curves(curves: Mapping[str, Sequence[float]], paths: Sequence[Path | st
                 title: str = "Loss", xlabel: str = "step", ylabel: str = "loss",
                 log: bool = True, hlines: Mapping[str, float] | None = None) -> list[Path]:
     """One line per curve; ``hlines`` are labelled reference levels (e.g. an optimum)."""
-    plt = _pyplot()
+    plt = _figures()
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     for (label, ys), color in zip(curves.items(), COLORS * 3, strict=False):
         ax.plot(np.arange(len(ys)), ys, color=color, lw=1.6, label=label)
@@ -129,7 +129,7 @@ def lr_comparison(obj: Objective, tables: Mapping[str, Sequence[float]],
                   paths: Sequence[Path | str], title: str = "", maximize: bool = False
                   ) -> list[Path]:
     """Iterates x₀, x₁, … of a 1-D function for several learning rates, one panel each."""
-    plt = _pyplot()
+    plt = _figures()
     k = len(tables)
     fig, axes = plt.subplots(1, k, figsize=(4.2 * k, 3.8), sharey=True, squeeze=False)
     xs_all = np.concatenate([np.asarray(v, dtype=float) for v in tables.values()])
@@ -158,7 +158,7 @@ def rate_curve(eigs: Sequence[float], paths: Sequence[Path | str],
                measured: tuple[np.ndarray, np.ndarray] | None = None,
                title: str = "") -> list[Path]:
     """rate(η) = max(|1 − ηλmin|, |1 − ηλmax|) with η*, 2/λmax, and measured rates as dots."""
-    plt = _pyplot()
+    plt = _figures()
     lo, hi = float(min(eigs)), float(max(eigs))
     eta_opt, eta_max = 2 / (lo + hi), 2 / hi
     etas = np.linspace(0, 1.25 * eta_max, 600)
@@ -188,7 +188,7 @@ def rate_curve(eigs: Sequence[float], paths: Sequence[Path | str],
 def decision_regions(predict, X: np.ndarray, y: np.ndarray, paths: Sequence[Path | str],
                      title: str = "", n: int = 250) -> list[Path]:
     """Predicted class over the plane of the first two features, with the data on top."""
-    plt = _pyplot()
+    plt = _figures()
     pad = 0.5
     (x0, y0), (x1, y1) = X[:, :2].min(0) - pad, X[:, :2].max(0) + pad
     gx, gy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
