@@ -6,6 +6,11 @@ produced by the code under test.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -14,6 +19,9 @@ from hypothesis import strategies as st
 
 import workbench
 from workbench.core.errors import InputError, ParseError
+from workbench.explore.result import MAX_LIST
+
+from .conftest import ROOT
 
 # the workbench's own variables are real symbols; answers are compared in them
 X, Y = sp.symbols("x y", real=True)
@@ -238,3 +246,116 @@ def test_every_input_form_gives_the_same_critical_points(t):
         return [(p.point, p.kind) for p in found.points], found.complete
 
     _same([summary(f) for f in _forms(t)])
+
+
+# ------------------------------------------------ the whole workbench, mirroring the CLI
+# to_dict() of a Python call equals the command's --json for the same request, and its
+# text equals the command's output.
+
+BOOTH = "(x + 2*y - 7)**2 + (2*x + y - 5)**2"
+
+
+@pytest.mark.parametrize("call, argv", [
+    (lambda: workbench.derive("x**2*y", at={"x": 3, "y": 0.5}, with_hessian=True, n_random=5),
+     ["derive", "x**2*y", "--at", "x=3,y=0.5", "--hessian", "--random", "5"]),
+    (lambda: workbench.critical_points("x**3 - 3*x + y**2"), ["critical", "x**3 - 3*x + y**2"]),
+    (lambda: workbench.check_claim("x**2*y", ["2*x", "x**2"]),
+     ["check", "x**2*y", "--claimed", "2*x", "--claimed", "x**2"]),
+    (lambda: workbench.matrix("norm(A @ x - b)**2/2", "x", shapes={"A": "m,n", "b": "m"},
+                              hessian=True),
+     ["matrix", "norm(A @ x - b)**2/2", "--wrt", "x", "--shapes", "A=m,n b=m", "--hessian"]),
+    (lambda: workbench.trace("exp(x1 + x2**3)*x3", at={"x1": 2, "x2": 1, "x3": 1},
+                             mode="forward", seed="x1", costs=True),
+     ["trace", "exp(x1 + x2**3)*x3", "--at", "x1=2,x2=1,x3=1", "--mode", "forward",
+      "--seed", "x1", "--costs"]),
+    (lambda: workbench.fd("exp(x)", {"x": 1}, dtype="float32", h=1e-3),
+     ["fd", "exp(x)", "--at", "x=1", "--dtype", "float32", "--h", "0.001"]),
+    (lambda: workbench.optimize(BOOTH, [0, 0], method="adam", lr=0.1, steps=200),
+     ["optimize", BOOTH, "--x0", "0,0", "--method", "adam", "--lr", "0.1", "--steps", "200"]),
+    (lambda: workbench.rate(matrix=[[2, 1], [1, 3]], eta=0.3),
+     ["rate", "--matrix", "2,1;1,3", "--eta", "0.3"]),
+], ids=["derive", "critical", "check", "matrix", "trace", "fd", "optimize", "rate"])
+def test_python_calls_equal_the_cli(cli, cli_json, call, argv):
+    result = call()
+    code, data, _ = cli_json(*argv)
+    assert json.loads(json.dumps(result.to_dict(), default=str)) == data
+    _, text, _ = cli(*argv)
+    assert str(result) + "\n" == text
+    assert (code == 0) == (getattr(result, "ok", None) is not False and
+                           getattr(result, "verdict", "correct") == "correct")
+
+
+@pytest.mark.slow
+def test_verify_and_sheet_equal_the_cli(cli_json, tmp_path, monkeypatch):
+    beale = str(ROOT / "exercises" / "beale.toml")
+    result = workbench.verify([beale], jobs=1)
+    code, data, _ = cli_json("verify", beale, "-j", "1")
+    assert result.to_dict() == data and result.ok and code == 0
+    out = tmp_path / "out"
+    built = workbench.sheet(beale, out, jobs=1)
+    assert (out / "beale.tex").exists()
+    code, data, _ = cli_json("sheet", beale, "-o", str(out), "-j", "1")
+    assert built.to_dict() == data and code == 0
+
+
+def test_public_names_are_exactly_the_api():
+    assert sorted(dir(workbench)) == sorted([*workbench.__all__, "__version__"])
+    for name in ("function", "matrix", "trace", "fd", "optimize", "rate", "check_claim",
+                 "sheet", "verify", "derive", "critical_points"):
+        assert callable(getattr(workbench, name)) and getattr(workbench, name).__doc__
+    assert workbench.matrix_calculus.__name__ == "workbench.matrix_calculus"  # internals reachable
+    with pytest.raises(AttributeError):
+        workbench.no_such_name  # noqa: B018
+
+
+# ------------------------------------------------ every result renders
+
+
+def test_tables_render_as_html_without_dumping_arrays():
+    found = workbench.critical_points("x**3 - 3*x + y**2")
+    html = found._repr_html_()
+    assert html.count("<tr>") == 3 and "saddle" in html and "minimum" in html
+    assert len(repr(found)) < 200
+    cert = workbench.certify("x**2*y", n_random=5)
+    assert "autodiff" in cert._repr_html_() and "certified" in str(cert)
+    claim = workbench.check_claim("x**2*y", ["2*x", "x**2"])
+    assert "wrong" in claim._repr_html_() and "counterexample" in claim._repr_html_()
+    run = workbench.optimize(BOOTH, [0, 0], lr=0.05, steps=3000, tol=0)
+    assert len(run["path"]) > MAX_LIST
+    assert f"{len(run['path'])} entries" in run._repr_html_()
+    assert len(run._repr_html_()) < 5000
+
+
+def test_math_renders_as_latex():
+    assert workbench.function("x**2*y")._repr_latex_() == "$f(x, y) = x^{2} y$"
+    assert workbench.limit("sin(x)/x", "x", 0)._repr_latex_() == \
+        r"$\lim_{x \to 0} f = 1$"
+    assert "does not exist" in workbench.limit("1/x", "x", 0)._repr_latex_()
+    d = workbench.derive("x**2*y", n_random=5)
+    assert d._repr_latex_().startswith(r"$\nabla f(x, y) =") and d.certificate.ok
+    m = workbench.matrix("x.T @ A @ x", "x", symmetric="A")
+    assert m._repr_latex_() == r"$\nabla_{x} f = 2 A x$"
+
+
+def test_plots_return_figures_and_leave_the_backend_alone(tmp_path):
+    # a fresh interpreter with a non-default backend: a workbench plot must not switch it,
+    # and the user's own pyplot figure must still be there to show
+    script = (
+        "import matplotlib, matplotlib.pyplot as plt, workbench\n"
+        "plt.plot([0, 1], [0, 1])\n"
+        f"fig = workbench.function('x**2 + y**2').plot(path={str(tmp_path / 'f.png')!r})\n"
+        "workbench.function('sin(x)').plot()\n"
+        "assert type(fig).__name__ == 'Figure'\n"
+        "print(matplotlib.get_backend(), plt.get_fignums())\n")
+    env = {**os.environ, "MPLBACKEND": "svg", "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["svg", "[1]"]
+    assert (tmp_path / "f.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_no_matplotlib_use_in_the_package():
+    offenders = [p for p in (ROOT / "workbench").rglob("*.py")
+                 if "matplotlib.use(" in p.read_text()]
+    assert offenders == []
