@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import workbench
-from workbench.core.errors import InputError, ParseError
+from workbench.core.errors import InputError, ParseError, ShapeError
 from workbench.explore.result import MAX_LIST
 
 from .conftest import ROOT
@@ -359,3 +359,32 @@ def test_no_matplotlib_use_in_the_package():
     offenders = [p for p in (ROOT / "workbench").rglob("*.py")
                  if "matplotlib.use(" in p.read_text()]
     assert offenders == []
+
+
+# ------------------------------------------------ matrix input: columns, never silently not NumPy
+
+
+@pytest.mark.parametrize("text", ["sum(x @ x.T)", "x.T @ x.T", "x @ x", "sum((A @ x) @ x.T)",
+                                  "sum(x @ (A @ x).T)"])
+def test_matrix_text_that_numpy_reads_otherwise_is_refused(text):
+    with pytest.raises(ShapeError, match=r"dot\(u, v\)") as err:
+        workbench.matrix(text, "x")
+    assert "outer(u, v)" in str(err.value) and "NumPy" in str(err.value)
+
+
+@pytest.mark.parametrize("text, gradient", [
+    # ∇ xᵀx = 2x, by hand; the same for dot(x, x); ∇ Σᵢⱼ xᵢxⱼ = 2 (Σⱼ xⱼ) 1
+    ("x.T @ x", lambda x: 2 * x),
+    ("dot(x, x)", lambda x: 2 * x),
+    ("sum(outer(x, x))", lambda x: 2 * np.sum(x) * np.ones_like(x)),
+])
+def test_unambiguous_spellings_are_accepted(text, gradient):
+    from workbench.matrix_calculus.printing import NUMPY_NAMES
+
+    r = workbench.matrix(text, "x")
+    assert r.ok
+    x = np.array([0.3, -1.2, 2.0])  # a 1-D NumPy vector, as the printed text promises
+    namespace = {**NUMPY_NAMES, "x": x, "n": 3, "__builtins__": {}}
+    got = eval(compile(r["gradient"], "<printed gradient>", "eval"), namespace)  # our output
+    # printed formulas evaluate exactly up to float64 round-off in a few operations
+    assert np.allclose(got, gradient(x), rtol=1e-12, atol=1e-12)
