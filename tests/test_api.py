@@ -388,3 +388,34 @@ def test_unambiguous_spellings_are_accepted(text, gradient):
     got = eval(compile(r["gradient"], "<printed gradient>", "eval"), namespace)  # our output
     # printed formulas evaluate exactly up to float64 round-off in a few operations
     assert np.allclose(got, gradient(x), rtol=1e-12, atol=1e-12)
+
+
+# ------------------------------------------------ the tutorial notebook runs
+
+
+@pytest.mark.slow
+def test_tutorial_notebook_executes_with_rich_outputs(monkeypatch):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel", reason="executing a notebook needs a Jupyter kernel")
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the kernel imports this checkout
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    nb = nbformat.read(ROOT / "docs" / "tutorial.ipynb", as_version=4)
+    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(ROOT)}}).execute()
+    cells = [c for c in nb.cells if c.cell_type == "code"]
+
+    def mimes(source_start: str) -> set[str]:
+        cell = next(c for c in cells if c.source.startswith(source_start))
+        return {m for out in cell.outputs for m in out.get("data", {})}
+
+    assert "text/latex" in mimes("%matplotlib inline")                 # the Function
+    assert "text/html" in mimes("f.certify(")                         # the certificate
+    assert "text/html" in mimes("workbench.critical_points(")         # critical points
+    assert "text/latex" in mimes("workbench.limit(")                  # the limit
+    assert "text/html" in mimes("workbench.check_claim(")             # the claim check
+    assert "image/png" in mimes("f.plot(")                            # a workbench figure
+    assert {"text/latex", "text/html"} <= mimes("workbench.matrix(")  # formula and table
+    assert "image/png" in mimes("import matplotlib.pyplot")           # the user's own plot
+    check = next(c for c in cells if c.source.startswith("import sympy"))
+    assert check.outputs[0]["data"]["text/plain"] == "True"
