@@ -82,8 +82,11 @@ def trace(expr, at=None, wrt=None, mode: str | None = None, seed=None, hvp=None,
           costs: bool = False, exact: bool = True, figure=None) -> Result:
     """``workbench trace``: a forward- or reverse-mode trace table, checked against SymPy and JAX.
 
-    ``seed`` (forward mode) is a variable or a direction ``{"x1": 1}``; ``hvp`` a
-    direction for the Hessian-vector product; ``exact=False`` sweeps in float64.
+    Forward mode with a direction ``seed={"x1": 1, "x2": 2}`` is the Jacobian-vector
+    product (JVP) ∇f·d; reverse mode is the vector-Jacobian product (VJP) with the
+    cotangent 1 on the output, i.e. the whole gradient; ``hvp`` a direction for the
+    Hessian-vector product ∇²f·d (forward over reverse); ``exact=False`` sweeps in
+    float64.
 
     >>> r = trace("x1*x2 + sin(x1)", at={"x1": 0, "x2": 2})
     >>> r["gradient"], r.ok
@@ -137,6 +140,10 @@ def rate(eigs=None, matrix=None, eta=None) -> Result:
     """``workbench rate``: κ, the optimal step and rate of GD on ½wᵀHw, checked on runs.
 
     ``matrix`` as rows (``[[2, 1], [1, 3]]``) or the CLI's ``"2,1;1,3"``.
+
+    >>> r = rate(matrix=[[2, 0], [0, 4]], eta=0.5)   # κ = 2, η* = 2/6, R* = 1/3
+    >>> r["exact"]["eta_opt"], r["exact"]["rate_opt"], r["converges"], r.ok
+    ('1/3', '1/3', False, True)
     """
     if (eigs is None) == (matrix is None):
         raise InputError("give the eigenvalues (eigs=...) or the matrix (matrix=...), one of them")

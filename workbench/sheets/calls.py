@@ -1,15 +1,22 @@
-"""``workbench sheet`` and ``workbench verify`` as Python calls, sharing the commands' bodies.
+r"""``workbench sheet`` and ``workbench verify`` as Python calls, sharing the commands' bodies.
 
 ``sheet(files)`` builds complete LaTeX solution sheets (PDF with ``pdf=True``);
 ``verify(files)`` runs every exercise check and proof.  Each returns a
 :class:`workbench.explore.result.Result` whose ``to_dict()`` is the command's
-``--json`` object::
+``--json`` object:
 
-    >>> r = verify(["exercises/beale.toml"], jobs=1)   # doctest: +SKIP
-    >>> r["exercises"], r.ok
-    (2, True)
-
-(Skipped in the doctest run: it solves whole exercise files; tests/test_api.py runs it.)
+>>> import pathlib, tempfile
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "tiny.toml").write_text(
+...     '[sheet]\ntitle = "A parabola"\n\n[[exercise]]\nid = "parabola"\n'
+...     'title = "Its gradient"\ntask = "derive"\nstatement = "Differentiate x^2."\n'
+...     'expr = "x**2"\nwrt = ["x"]\n')
+>>> r = verify([folder / "tiny.toml"], jobs=1)
+>>> r["exercises"], r["passed"], r.ok
+(1, 1, True)
+>>> s = sheet(folder / "tiny.toml", folder / "out", jobs=1)
+>>> s["exercises"], (folder / "out" / "tiny.tex").exists()
+(1, True)
 """
 
 from __future__ import annotations
