@@ -419,3 +419,13 @@ def test_tutorial_notebook_executes_with_rich_outputs(monkeypatch):
     assert "image/png" in mimes("import matplotlib.pyplot")           # the user's own plot
     check = next(c for c in cells if c.source.startswith("import sympy"))
     assert check.outputs[0]["data"]["text/plain"] == "True"
+
+
+def test_compile_takes_sympy_in_the_users_symbols():
+    x, y = PLAIN
+    g = workbench.compile([2 * x * y, x**2], ["x", "y"], "numpy")
+    # (2xy, x²) at (1, 3) and (2, 4), by hand: (6, 1) and (16, 4)
+    got = np.asarray(g(np.array([1.0, 2.0]), np.array([3.0, 4.0])))
+    assert got.tolist() == [[6.0, 16.0], [1.0, 4.0]]
+    with pytest.raises(TypeError):
+        workbench.compile(3, ["x"])

@@ -44,7 +44,7 @@ _EXPORTS = {
     "WorkbenchError": "core.errors",
     "certify": "explore",
     "check_claim": "explore",
-    "compile": "backends.compile",
+    "compile": "explore",
     "critical_points": "explore",
     "derive": "explore",
     "fd": "explore",

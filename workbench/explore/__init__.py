@@ -35,6 +35,7 @@ from .scalar import (
     Function,
     certify,
     check_claim,
+    compile,
     critical_points,
     derive,
     function,
@@ -46,7 +47,7 @@ from .scalar import (
 )
 
 __all__ = [
-    "Function", "Result", "certify", "check_claim", "critical_points", "derive", "fd",
+    "Function", "Result", "certify", "check_claim", "compile", "critical_points", "derive", "fd",
     "function", "gradient", "hessian", "jacobian", "limit", "matrix", "optimize", "rate",
     "taylor", "trace",
 ]

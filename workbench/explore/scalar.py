@@ -31,7 +31,8 @@ from functools import cached_property
 
 import sympy as sp
 
-from ..backends.compile import Compiled, compile
+from ..backends.compile import Compiled
+from ..backends.compile import compile as _compile
 from ..certification import claims
 from ..certification.scalar import Certificate
 from ..certification.scalar import certify as _certify
@@ -183,7 +184,7 @@ class Function:
             raise InputError(f"what must be value, gradient or hessian, got {what!r}")
         exprs = {"value": self.expr, "gradient": self._gradient}.get(what)
         exprs = self.hessian() if what == "hessian" else exprs
-        return compile(exprs, self.variables, backend)
+        return _compile(exprs, self.variables, backend)
 
 
 def _range(r, name: str) -> tuple[float, float]:
@@ -216,6 +217,30 @@ def function(obj, variables=None) -> Function:
     [2*x*y, x**2 + 3*y**2]
     """
     return Function(obj, variables)
+
+
+def compile(exprs, variables=None, backend: str = "auto", digits: int = 50) -> Compiled:  # noqa: A001
+    """Vectorized code for one expression, a list or a Matrix of them (any accepted input).
+
+    >>> import sympy as sp, numpy as np
+    >>> x, y = sp.symbols("x y")
+    >>> g = compile([2*x*y, x**2], ["x", "y"], "numpy")
+    >>> [v.tolist() for v in g(np.array([1.0, 2.0]), np.array([3.0, 4.0]))]
+    [[6.0, 16.0], [1.0, 4.0]]
+    """
+    if isinstance(exprs, sp.MatrixBase):
+        items, shape = list(exprs), exprs.shape
+    elif isinstance(exprs, list | tuple):
+        items, shape = list(exprs), None
+    else:
+        items, shape = [exprs], ()
+    read = [coerce.expression(e) for e in items]
+    listed = coerce.names(variables)
+    if listed is None:
+        listed = sorted({s.name for e in read for s in e.free_symbols})
+    read = [coerce.function_of(e, listed)[0] for e in items]
+    flat = sp.Matrix(*shape, read) if shape else (read[0] if shape == () else read)
+    return _compile(flat, listed, backend, digits)
 
 
 def gradient(f, variables=None) -> list[sp.Expr]:
