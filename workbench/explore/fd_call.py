@@ -12,6 +12,14 @@ JSON keys: ``true``, ``methods`` (per method ``h_opt_theory``,
 ``checks``.  Exit 0 when the study ran and its checks passed, 1 when the point
 is not differentiable (both one-sided derivatives are reported) or a check
 failed, 2 on bad input (unknown dtype, h ≤ 0, a point outside the domain).
+
+The body is shared by the command and :func:`workbench.fd`:
+
+>>> from types import SimpleNamespace
+>>> opts = SimpleNamespace(expr="x**2", at="x=1", wrt=None, dtype="float64", plot=None,
+...                        step=None, h_range="1e-16,1e-1", per_decade=8)
+>>> run(opts)["true"]            # (x²)' = 2 at 1
+2.0
 """
 
 from __future__ import annotations

@@ -11,6 +11,15 @@ to a direction V) and ``hessian_kron_latex``; for vector- or matrix-valued
 functions ``jacobian``/``jacobian_latex`` (``gradient`` is then null).
 A formula that fails its certificate is not shown as an answer: its fields
 are null, the failure is in ``certificate``, the exit code is 1.
+
+The body is shared by the command and :func:`workbench.matrix`; ``run`` takes the
+command's options and returns a :class:`~workbench.explore.result.Result`:
+
+>>> from types import SimpleNamespace
+>>> opts = SimpleNamespace(expr="x.T @ x", wrt="x", shapes=None, scalars=None,
+...                        symmetric=None, pd=None, stochastic=None, hessian=False, seed=0)
+>>> run(opts)["gradient"]        # ∇ xᵀx = 2x
+'2*x'
 """
 
 from __future__ import annotations

@@ -4,6 +4,12 @@ For f(w) = ½wᵀHw with eigenvalues λ of H: κ = λmax/λmin, η* = 2/(λmax +
 R* = (κ − 1)/(κ + 1), rate(η) = max(|1 − ηλmin|, |1 − ηλmax|); GD diverges for
 η > 2/λmax.  The formulas are exact for exact input, and each is compared with
 the contraction measured on GD runs on diag(λ) (exit 1 if they disagree).
+
+The body is shared by the command and :func:`workbench.rate`:
+
+>>> from types import SimpleNamespace
+>>> run(SimpleNamespace(eigs="1,3", matrix=None, eta=None))["exact"]["rate_opt"]  # (3-1)/(3+1)
+'1/2'
 """
 
 from __future__ import annotations

@@ -8,6 +8,14 @@ EXPR is one expression, or named steps separated by ``;``
 trace is symbolic.  Exit 0 when the trace agrees with SymPy and JAX, 1 when a
 check fails or the chain rule breaks down at the point (flagged nodes), 2 on
 bad input.
+
+The body is shared by the command and :func:`workbench.trace`:
+
+>>> from types import SimpleNamespace
+>>> opts = SimpleNamespace(expr="x*y", at="x=2,y=3", wrt=None, mode=None, seed=None,
+...                        hvp=None, costs=False, float=False, figure=None)
+>>> run(opts)["gradient"]        # ∇(xy) = (y, x)
+{'x': 3.0, 'y': 2.0}
 """
 
 from __future__ import annotations
