@@ -59,7 +59,6 @@ ACCEPTED = ("a math string, a SymPy expression, or a workbench Function "
 _UNEVALUATED = (sp.Derivative, sp.Integral, sp.Limit, sp.Sum, sp.Product, sp.Subs, AppliedUndef)
 
 
-
 def _check_symbol(s: sp.Basic) -> str:
     """The name of a user's symbol, after checking it can be a real workbench variable."""
     if isinstance(s, sp.Dummy | sp.Wild) or not isinstance(s, sp.Symbol):
