@@ -178,7 +178,7 @@ def test_unbounded_api_requests_refused_within_a_second():
     x = parse("x")
     assert "1000 expressions in a Jacobian" in _refused(
         lambda: workbench.jacobian([x] * 20_000, ["x"]))
-    assert "30 Taylor order" in _refused(lambda: workbench.taylor(x, ["x"], {"x": 0}, 100_000))
+    assert "30 Taylor order" in _refused(lambda: workbench.taylor(x, {"x": 0}, 100_000, ["x"]))
     assert "samples" in _refused(lambda: models.make_classification(10**9))
     X, y = np.zeros((10, 2)), np.array([0, 1] * 5)
     assert "epochs" in _refused(lambda: models.fit_linear(X, y, epochs=10**9))

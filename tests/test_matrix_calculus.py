@@ -565,7 +565,7 @@ def test_cli_bad_input_is_one_line_exit_2(cli, argv, words):
 
 
 def test_cli_withholds_a_formula_that_fails(cli_json, monkeypatch):
-    import workbench.commands.matrix as command
+    import workbench.explore.matrix_call as command
 
     real = command.derive
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import cmath
+import re
 import time
 
 import pytest
@@ -44,7 +45,7 @@ def test_declared_variables():
     ("__import__('os')", "__import__", "unknown function"),
     ("x.real", "x.real", "transpose"),
     ("foo(x)", "foo", "unknown function"),
-    ("x^2", "x^2", "use \\*\\* for powers"),
+    ("x & 2", "x & 2", "operator BitAnd not allowed"),
     ("x if y else 1", "", "not allowed"),
     ("[x, y]", "", "not allowed"),
     ("x < y", "x < y", "comparisons"),
@@ -161,3 +162,71 @@ def test_complex_constants_are_refused():
         parse("(log(0.5))**0.5 + x")
     with pytest.raises(ParseError, match="complex constant"):
         parse("sqrt(-1)")
+
+
+# ------------------------------------------------------------------ notation
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("x^2", x**2), ("x²", x**2), ("x³ + y¹⁰", x**3 + y**10), ("x⁻¹", 1 / x),
+    ("(x + y)²", (x + y) ** 2), ("-x²", -(x**2)), ("x·y", x * y), ("x⋅y", x * y),
+    ("x×y", x * y), ("x − y", x - y), ("π*x", sp.pi * x), ("2^3^2", sp.Integer(512)),
+])
+def test_notation_table(typed, meant):
+    assert parse(typed) == meant
+
+
+@pytest.mark.parametrize("text, char, code, column", [
+    ("\u0445 + 1", "\u0445", "U+0445", 1),        # Cyrillic x
+    ("x + \u0445", "\u0445", "U+0445", 5),
+    ("\u03bf*x", "\u03bf", "U+03BF", 1),          # Greek omicron
+    ("x\u00b2 + \u0430", "\u0430", "U+0430", 6),  # Cyrillic a after a superscript
+    ("\u0410*x", "\u0410", "U+0410", 1),          # Cyrillic A
+])
+def test_lookalike_letters_are_refused_with_code_point(text, char, code, column):
+    with pytest.raises(ParseError, match=re.escape(f"({code})")) as err:
+        parse(text)
+    assert err.value.token == char and err.value.column == column
+    assert "looks like Latin" in str(err.value)
+
+
+def test_greek_letters_that_are_names_stay_names():
+    alpha, kappa = sp.symbols("α κ", real=True)
+    assert parse("α*κ") == alpha * kappa
+
+
+def test_errors_after_notation_point_at_what_was_typed():
+    with pytest.raises(ParseError, match="unknown function") as err:
+        parse("x² · π + foo(y)")
+    assert err.value.token == "foo" and err.value.column == 10
+    with pytest.raises(ParseError, match="division by zero") as err:
+        parse("x·y + 1/0")
+    assert err.value.token == "1/0" and err.value.column == 7
+
+
+def _ascii_and_typeset(draw, depth: int = 0):
+    """One random expression written twice: ASCII, and with notation chosen at random."""
+    kind = draw(st.sampled_from(["leaf", "leaf", "op", "pow", "neg"] if depth < 3 else ["leaf"]))
+    if kind == "leaf":
+        leaf = draw(st.sampled_from(["x", "y", "2", "3", "pi"]))
+        return leaf, ("π" if leaf == "pi" and draw(st.booleans()) else leaf)
+    if kind == "neg":
+        a, b = _ascii_and_typeset(draw, depth + 1)
+        return f"-({a})", f"{draw(st.sampled_from(['-', '−']))}({b})"
+    if kind == "pow":
+        a, b = _ascii_and_typeset(draw, depth + 1)
+        n = draw(st.integers(1, 12))
+        sup = "".join("⁰¹²³⁴⁵⁶⁷⁸⁹"[int(d)] for d in str(n))
+        typed = draw(st.sampled_from([f"({b})**{n}", f"({b})^{n}", f"({b}){sup}"]))
+        return f"({a})**{n}", typed
+    (a1, b1), (a2, b2) = _ascii_and_typeset(draw, depth + 1), _ascii_and_typeset(draw, depth + 1)
+    op = draw(st.sampled_from(["+", "-", "*"]))
+    typed_op = {"+": ["+"], "-": ["-", "−"], "*": ["*", "·", "⋅", "×"]}[op]
+    return f"({a1}) {op} ({a2})", f"({b1}) {draw(st.sampled_from(typed_op))} ({b2})"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_notation_forms_parse_like_ascii(data):
+    ascii_text, typed = data.draw(st.composite(lambda draw: _ascii_and_typeset(draw))())
+    assert parse(typed) == parse(ascii_text)

@@ -7,6 +7,14 @@
 >>> f.certify().verdict
 'certified'
 
+The public API mirrors the command line one to one (``derive``, ``critical_points``,
+``check_claim``, ``matrix``, ``trace``, ``fd``, ``optimize``, ``rate``, ``sheet``,
+``verify``), plus :func:`function` for exploring one function and :func:`diagnose`
+(``workbench check``'s naming of the mistake in a wrong gradient).  Every call reads
+its input through one coercion point (text, SymPy expressions, workbench functions),
+and every result renders in a notebook.  Names load on first use, so
+``import workbench`` stays quick.
+
 Layers, top to bottom; a module imports only from layers below its own (the
 contract in ``pyproject.toml``, checked by import-linter in the test suite):
 
@@ -14,8 +22,8 @@ contract in ``pyproject.toml``, checked by import-linter in the test suite):
   exercise files and proofs as pytest items;
 * ``sheets`` - LaTeX solution sheets from exercise files;
 * ``tasks`` - exercise tasks: each returns plain blocks that a sheet prints;
-* ``proof``, ``explore``, ``testing`` - machine-checked proofs; the REPL/notebook facade
-  (:func:`function`); assertions for a test suite (``workbench.testing``);
+* ``proof``, ``explore``, ``testing`` - machine-checked proofs; the Python front door
+  (:func:`function` ...); assertions for a test suite (``workbench.testing``);
 * ``optim`` - optimizers, convergence theory, classifiers, factorization;
 * ``certification`` - every result checked against independent references;
 * ``autodiff``, ``matrix_calculus`` - computation graphs and their sweeps; matrix calculus;
@@ -28,18 +36,52 @@ contract in ``pyproject.toml``, checked by import-linter in the test suite):
 
 __version__ = "0.1.0"
 
-from .backends.compile import compile
-from .certification.base import Certificate
-from .certification.claims import check_claim
-from .certification.scalar import certify
-from .core.errors import ParseError, WorkbenchError
-from .core.parse import parse
-from .core.printing import to_latex, to_text
-from .explore import Function, function
-from .symbolic.calculus import critical_points, gradient, hessian, jacobian, limit, taylor
+import importlib
 
-__all__ = [
-    "Certificate", "Function", "ParseError", "WorkbenchError", "certify", "check_claim",
-    "compile", "critical_points", "function", "gradient", "hessian", "jacobian", "limit",
-    "parse", "taylor", "to_latex", "to_text",
-]
+#: the public API: name -> the module that defines it (imported on first use)
+_EXPORTS = {
+    "Certificate": "certification.base",
+    "Function": "explore",
+    "ParseError": "core.errors",
+    "Result": "explore",
+    "WorkbenchError": "core.errors",
+    "certify": "explore",
+    "check_claim": "explore",
+    "compile": "explore",
+    "critical_points": "explore",
+    "derive": "explore",
+    "diagnose": "certification.diagnosis",
+    "fd": "explore",
+    "function": "explore",
+    "gradient": "explore",
+    "hessian": "explore",
+    "jacobian": "explore",
+    "limit": "explore",
+    "matrix": "explore",
+    "optimize": "explore",
+    "parse": "core.parse",
+    "rate": "explore",
+    "sheet": "sheets.calls",
+    "taylor": "explore",
+    "to_latex": "core.printing",
+    "to_text": "core.printing",
+    "trace": "explore",
+    "verify": "sheets.calls",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    try:  # internals stay reachable (workbench.core.parse ...), just not advertised
+        return importlib.import_module(f".{name}", __name__)
+    except ModuleNotFoundError:
+        raise AttributeError(f"module 'workbench' has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return [*__all__, "__version__"]

@@ -32,6 +32,7 @@ answer 10⁶ times too big would report an error below 1).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
@@ -223,3 +224,17 @@ class Certificate:
         d = asdict(self)
         d["failures"] = d["failures"][:10]
         return d
+
+    def __str__(self) -> str:
+        errs = ", ".join(f"{k} {v:.1e}" for k, v in self.max_rel_error.items())
+        mark = "certified" if self.ok else f"NOT CERTIFIED: {self.verdict}"
+        return f"certificate: {mark} ({self.points_checked} points; max rel. error: {errs})" + (
+            f"\n  {self.note}" if self.note else "")
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><td>{k}</td><td>{v:.2e}</td>"
+                       f"<td>{self.tolerances.get(k, float('nan')):.0e}</td></tr>"
+                       for k, v in self.max_rel_error.items())
+        caption = html.escape(f"{self.verdict} ({self.points_checked} points) {self.note}")
+        return (f"<table><caption>{caption}</caption><tr><th>reference</th>"
+                f"<th>max rel. error</th><th>tolerance</th></tr>{rows}</table>")

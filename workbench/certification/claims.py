@@ -21,17 +21,18 @@ furthest off, with the claimed and true values.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import mpmath
 import numpy as np
 import sympy as sp
 
 from ..backends.compile import compile
-from ..core import budget
+from ..core import budget, coerce
 from ..core.errors import InputError
-from ..core.parse import parse
+from ..core.printing import to_text
 from ..symbolic.calculus import gradient, symbols
 from .base import DIGITS, mixed_error, tolerance
 from .scalar import random_points
@@ -39,25 +40,53 @@ from .scalar import random_points
 
 @dataclass
 class ClaimCheck:
+    """A verdict on a claimed gradient: ``to_dict()`` is ``workbench check --json``, ``str()``
+    its text; in a notebook an HTML table of the components."""
+
     verdict: str  # correct | incorrect
     wrong_components: list[int] = field(default_factory=list)
     counterexample: dict | None = None
     method: list[str] = field(default_factory=list)  # per component: symbolic | numeric
+    variables: list[str] = field(default_factory=list)
+    claimed: list[str] | None = None  # the claimed components as text (None: a callable)
 
     def to_dict(self) -> dict:
         return {"verdict": self.verdict, "wrong_components": self.wrong_components,
-                "counterexample": self.counterexample}
+                "counterexample": self.counterexample, "variables": self.variables}
+
+    def __str__(self) -> str:
+        if self.verdict == "correct":
+            return "correct: the claimed gradient equals the true gradient"
+        names = self.variables
+        shown = self.claimed or ["(callable)"] * len(names)
+        wrong = ", ".join(f"∂f/∂{names[i]} (claimed {shown[i]})" for i in self.wrong_components)
+        c = self.counterexample
+        at = ", ".join(f"{k}={v:.6g}" for k, v in c["point"].items())
+        return (f"incorrect: {wrong}\n  counterexample at ({at}): claimed {c['claimed']}, "
+                f"true {c['true']}")
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>∂f/∂{html.escape(v)}</td>"
+            f"<td>{html.escape(self.claimed[i]) if self.claimed else '(callable)'}</td>"
+            f"<td>{'wrong' if i in self.wrong_components else 'right'}</td>"
+            f"<td>{self.method[i] if i < len(self.method) else ''}</td></tr>"
+            for i, v in enumerate(self.variables))
+        caption = f"claimed gradient: {self.verdict}"
+        if self.counterexample:
+            at = ", ".join(f"{k} = {v:.6g}" for k, v in self.counterexample["point"].items())
+            caption += f" (counterexample at {at})"
+        return (f"<table><caption>{html.escape(caption)}</caption><tr><th>component</th>"
+                f"<th>claimed</th><th>verdict</th><th>decided</th></tr>{rows}</table>")
 
 
 def parse_claim(claimed, names):
     out = []
     for i, c in enumerate(claimed):
-        if isinstance(c, sp.Expr):
-            out.append(c)
-            continue
-        if not isinstance(c, str):
-            raise InputError(f"claimed component {i} is {type(c).__name__}, expected a string")
-        out.append(parse(c, names))
+        if not isinstance(c, str | sp.Basic) and not hasattr(c, coerce.PROTOCOL):
+            raise InputError(f"claimed component {i} is {type(c).__name__}, expected a string "
+                             "or a SymPy expression")
+        out.append(coerce.function_of(c, names)[0])
     return out
 
 
@@ -74,18 +103,24 @@ def _mp_values(exprs, xs, P):
 
 
 def check_claim(
-    f: str | sp.Expr,
+    f,
     claimed: Sequence[str | sp.Expr] | Callable,
     variables: Sequence[str] | None = None,
     points: Sequence[Sequence[float]] = (),
     n_random: int = 40,
     seed: int = 1,
 ) -> ClaimCheck:
-    """Is ``claimed`` the gradient of ``f``?  Verdict, wrong components and a counterexample."""
-    if isinstance(f, str):
-        f = parse(f, variables)
-    names = list(variables) if variables is not None else sorted(map(str, f.free_symbols))
-    return compare(claimed, gradient(f, symbols(names)), names, points, n_random, seed)
+    """Is ``claimed`` the gradient of ``f``?  Verdict, wrong components and a counterexample.
+
+    ``f`` is any input :mod:`workbench.core.coerce` accepts (text, SymPy, a
+    workbench function); ``claimed`` a list of components (text or SymPy) or a
+    Python callable of the variables' arrays returning the components.
+    """
+    f, names = coerce.function_of(f, variables)
+    result = compare(claimed, gradient(f, symbols(names)), names, points, n_random, seed)
+    shown = None if coerce.is_numeric_reference(claimed) else [
+        c if isinstance(c, str) else to_text(coerce.expression(c)) for c in claimed]
+    return replace(result, variables=names, claimed=shown)
 
 
 def compare(
@@ -111,7 +146,10 @@ def compare(
     rng = np.random.default_rng(seed)
     user = np.array(points, dtype=float).reshape(-1, len(xs))
 
-    if callable(claimed):
+    if isinstance(claimed, str | sp.Basic) or hasattr(claimed, coerce.PROTOCOL):
+        raise TypeError("claimed must be a list of components (one per variable) or a "
+                        f"Python callable, got {type(claimed).__name__}")
+    if coerce.is_numeric_reference(claimed):
         P = np.vstack([user, random_points([tc], xs, n_random, rng, 2.0, list(user))])
         cols = list(P.T)
         try:
@@ -129,6 +167,9 @@ def compare(
         wrong = [i for i in range(len(true)) if np.any(err[i] > tolerance("claim_callable"))]
         return _verdict(wrong, P, err, got, want, names, ["numeric"] * len(true))
 
+    if not isinstance(claimed, Sequence):
+        raise TypeError("claimed must be a list of components (one per variable) or a "
+                        f"Python callable, got {type(claimed).__name__}")
     claims = parse_claim(list(claimed), names)
     if len(claims) != len(true):
         raise InputError(f"claimed gradient has {len(claims)} components, expected {len(true)} "

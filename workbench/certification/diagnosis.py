@@ -42,6 +42,7 @@ are tried (g = e₁ + e₂).  Otherwise the diagnosis is empty and the verdict s
 from __future__ import annotations
 
 import contextlib
+import html
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -51,9 +52,9 @@ import numpy as np
 import sympy as sp
 
 from ..backends.compile import compile
-from ..core import budget
+from ..core import budget, coerce
 from ..core.errors import InputError, WorkbenchError
-from ..core.parse import parse, parse_number
+from ..core.parse import parse_number
 from ..core.printing import to_text
 from ..symbolic.calculus import gradient, symbols
 from .base import DIGITS
@@ -95,7 +96,20 @@ class Diagnosis:
         return self.check.verdict
 
     def to_dict(self) -> dict:
+        """The ``workbench check --json`` object: the claim check and a ``diagnosis`` key."""
         return {**self.check.to_dict(), "diagnosis": [m.to_dict() for m in self.mistakes]}
+
+    def __str__(self) -> str:
+        """The text of ``workbench check``: the verdict, then each certified mistake."""
+        return "\n".join([str(self.check)] + [
+            f"  ∂f/∂{m.component}: {m.kind}: {m.detail} (certified {m.method})"
+            for m in self.mistakes])
+
+    def _repr_html_(self) -> str:
+        items = "".join(f"<li>∂f/∂{html.escape(m.component)}: {html.escape(m.kind)}: "
+                        f"{html.escape(m.detail)} (certified {m.method})</li>"
+                        for m in self.mistakes)
+        return self.check._repr_html_() + (f"<ul>{items}</ul>" if items else "")
 
 
 @dataclass(frozen=True)
@@ -444,9 +458,7 @@ def diagnose(
     Correct components get no diagnosis; a wrong one gets the certified
     mistake(s), or none (the counterexample of :attr:`Diagnosis.check` stands).
     """
-    if isinstance(f, str):
-        f = parse(f, variables)
-    names = list(variables) if variables is not None else sorted(map(str, f.free_symbols))
+    f, names = coerce.function_of(f, variables)
     check = check_claim(f, claimed, names, seed=seed)
     if check.verdict == "correct":
         return Diagnosis(check)

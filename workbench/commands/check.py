@@ -5,7 +5,6 @@ from __future__ import annotations
 from ..certification.diagnosis import diagnose
 from ..core.errors import InputError
 from ..core.latex import read_answer
-from ..core.printing import to_text
 from .common import add_expr_args, emit, read_function
 
 
@@ -34,10 +33,7 @@ def run(args) -> int:
                          "(or --claimed-latex)")
     claimed = args.claimed or latex_claims(args.claimed_latex, names)
     result = diagnose(f, claimed, names)
-    data = result.to_dict()
-    data["variables"] = names
-    shown = args.claimed or [to_text(c) for c in claimed]
-    emit(args, data, _readable(data, shown))
+    emit(args, result.to_dict(), str(result))
     return 0 if result.verdict == "correct" else 1
 
 
@@ -62,17 +58,3 @@ def latex_claims(answers: list[str], names: list[str]) -> list:
     by_name = {a.component: a.values[0] for a in read}
     return [by_name[n] for n in names]
 
-
-def _readable(d: dict, claimed: list[str]) -> str:
-    if d["verdict"] == "correct":
-        return "correct: the claimed gradient equals the true gradient"
-    names = d["variables"]
-    wrong = ", ".join(f"∂f/∂{names[i]} (claimed {claimed[i]})" for i in d["wrong_components"])
-    c = d["counterexample"]
-    at = ", ".join(f"{k}={v:.6g}" for k, v in c["point"].items())
-    lines = [f"incorrect: {wrong}",
-             f"  counterexample at ({at}): claimed {c['claimed']}, true {c['true']}"]
-    for m in d["diagnosis"]:
-        lines.append(f"  ∂f/∂{m['component']}: {m['kind']}: {m['detail']} "
-                     f"(certified {m['method']})")
-    return "\n".join(lines)

@@ -22,8 +22,9 @@ from collections.abc import Mapping
 
 import sympy as sp
 
+from ..core import coerce
 from ..core.errors import InputError
-from ..core.parse import parse, parse_assignments, variables_of
+from ..core.parse import parse_assignments, variables_of
 from ..core.printing import to_text
 
 
@@ -86,9 +87,9 @@ def add_expr_args(p: argparse.ArgumentParser, at: bool = True) -> None:
 
 
 def read_function(args) -> tuple[sp.Expr, list[str]]:
-    """Parse EXPR safely and settle the variables (from --wrt, or the free names)."""
+    """Read EXPR through the one coercion point and settle the variables (--wrt, or free names)."""
     wrt = [v.strip() for v in args.wrt.split(",") if v.strip()] if args.wrt else None
-    expr = parse(args.expr, None)
+    expr = coerce.expression(args.expr)
     free = variables_of(expr)
     if wrt is None:
         if not free:
@@ -99,7 +100,7 @@ def read_function(args) -> tuple[sp.Expr, list[str]]:
     other = [v for v in free if v not in wrt]
     if other:
         raise InputError(f"undeclared variable(s) {', '.join(other)}: add them to --wrt")
-    return parse(args.expr, wrt), wrt
+    return coerce.expression(args.expr, wrt), wrt
 
 
 def read_point(text: str | None, variables: list[str]) -> dict[str, sp.Expr] | None:

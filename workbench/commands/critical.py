@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..core.errors import InputError
 from ..symbolic.calculus import critical_points
-from .common import add_expr_args, emit, number, read_function, text
+from .common import add_expr_args, emit, read_function
 
 
 def register(sub) -> None:
@@ -38,47 +38,6 @@ def run(args) -> int:
             raise InputError(f"{flag}: {value} is not a positive count")
     found = critical_points(f, names, box=args.box, max_boxes=args.max_boxes,
                             max_depth=args.max_depth)
-    points = [{
-        "point": {k: text(v) for k, v in p.point.items()},
-        "numeric": p.numeric,
-        "value": number(p.value),
-        "value_exact": text(p.value),
-        "kind": p.kind,
-        "hessian_eigenvalues": p.eigenvalues,
-        "exact": p.exact,
-        "proved": p.proved,
-        "on_boundary": p.on_boundary,
-    } for p in found.points]
-    data = {"variables": names, "points": points, "complete": found.complete,
-            "method": found.method, "note": found.note,
-            "box": None if found.box is None else {
-                k: [text(a), text(b)] for k, (a, b) in found.box.items()},
-            "unsettled": found.unsettled, "unsettled_count": found.unsettled_count,
-            "work": found.work}
-    emit(args, data, _readable(data))
+    emit(args, found.to_dict(), str(found))
     return 0
 
-
-def _readable(d: dict) -> str:
-    lines = []
-    if d["box"] is not None:
-        lines.append("box: " + " × ".join(f"[{a}, {b}]" for a, b in d["box"].values())
-                     + f" ({', '.join(d['box'])})")
-    for p in d["points"]:
-        at = ", ".join(f"{k} = {v:.10g}" for k, v in p["numeric"].items())
-        eig = ", ".join(f"{e:.6g}" for e in p["hessian_eigenvalues"])
-        flags = ("proved" if p["proved"] else "kind not proved") + (
-            ", on the boundary" if p["on_boundary"] else "")
-        lines.append(f"({at}): {p['kind']}, f = {p['value']:.10g}, Hessian eigenvalues [{eig}]"
-                     f" ({flags})")
-        if p["exact"]:
-            lines.append("    exact: " + ", ".join(f"{k} = {v}" for k, v in p["point"].items()))
-    if not d["points"]:
-        lines.append("no real critical points" + (" in the box" if d["box"] else ""))
-    lines.append("complete: " + ("yes" if d["complete"] else "not guaranteed") + f" ({d['note']})")
-    for u in d["unsettled"]:
-        where = " × ".join(f"[{a:.10g}, {b:.10g}]" for a, b in u["box"].values())
-        lines.append(f"    unsettled: {where}: {u['reason']}")
-    if d["unsettled_count"] > len(d["unsettled"]):
-        lines.append(f"    … {d['unsettled_count'] - len(d['unsettled'])} more unsettled boxes")
-    return "\n".join(lines)

@@ -15,15 +15,10 @@ are null, the failure is in ``certificate``, the exit code is 1.
 
 from __future__ import annotations
 
-from ..certification.matrix import certify_derivation
-from ..core.errors import InputError
-from ..matrix_calculus.derive import Unsupported, derive
-from ..matrix_calculus.parse import parse_matrix
-from ..matrix_calculus.printing import to_latex, to_numpy
-from .common import emit
+import sys
 
-LAYOUT = ("gradients have the variable's shape; Jacobians have one row per output "
-          "(J = df/dx^T); Kronecker forms use vec with columns stacked")
+from ..explore import matrix_call
+from .common import emit
 
 
 def register(sub) -> None:
@@ -46,73 +41,9 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
-def _shapes(problem) -> dict[str, str]:
-    decl = problem.declarations
-    out = {name: f"{r}×{c}" if c != 1 else f"{r}" for name, (r, c) in decl.shapes.items()}
-    out.update({name: "scalar" for name in decl.scalars})
-    return dict(sorted(out.items()))
-
-
-ANSWERS = ("gradient", "jacobian", "hessian", "hvp")
-
-
 def run(args) -> int:
-    if args.seed < 0:
-        raise InputError(f"--seed must be a non-negative integer, got {args.seed}")
-    problem = parse_matrix(args.expr, args.shapes, args.scalars, args.symmetric, args.pd,
-                           args.stochastic)
-    data: dict = {"expression": to_numpy(problem.value), "expression_latex":
-                  to_latex(problem.value), "wrt": args.wrt, "shapes": _shapes(problem),
-                  "layout": LAYOUT}
-    data.update({k: None for k in ANSWERS})
-    data.update({f"{k}_latex": None for k in ANSWERS})
-    data["hessian_kron_latex"] = None
-    try:
-        d = derive(problem, args.wrt, hessian=args.hessian)
-    except Unsupported as exc:
-        data.update(notes=[], error=f"could not derive: {exc}",
-                    certificate={"verdict": "unsupported", "max_rel_error": {},
-                                 "points_checked": 0, "note": str(exc)})
-        emit(args, data, f"workbench matrix: could not derive: {exc}")
-        return 1
-    cert = certify_derivation(d, seed=args.seed)
-    data["differential_latex"] = to_latex(d.differential)
-    data["notes"] = [f"valid where {n}" for n in d.notes]
-    shown = (*ANSWERS, "hessian_kron")
-    formulas = {k: v for k, v in d.answers().items() if k in shown}
-    if cert.ok:
-        for k, v in formulas.items():
-            if k != "hessian_kron":
-                data[k] = to_numpy(v)
-            data[f"{k}_latex"] = to_latex(v)
-    else:
-        data["rejected"] = {k: to_numpy(v) for k, v in formulas.items()}
-    data["certificate"] = {"verdict": cert.verdict, "max_rel_error": cert.max_rel_error,
-                           "points_checked": cert.points_checked, "note": cert.note,
-                           "failures": cert.failures[:5]}
-    emit(args, data, _readable(data))
-    return 0 if cert.ok else 1
-
-
-def _readable(d: dict) -> str:
-    shapes = ", ".join(f"{k}: {v}" for k, v in d["shapes"].items())
-    lines = [f"f = {d['expression']}    ({shapes})", ""]
-    labels = {"gradient": "gradient", "jacobian": "Jacobian", "hessian": "Hessian",
-              "hvp": "Hessian applied to V"}
-    for key, label in labels.items():
-        if d.get(key):
-            lines.append(f"{label}: {d[key]}")
-    if d.get("hessian_kron_latex"):
-        lines.append(f"Hessian (Kronecker form, LaTeX): {d['hessian_kron_latex']}")
-    lines += [f"  ({n})" for n in d["notes"]]
-    c = d["certificate"]
-    errs = ", ".join(f"{k} {v:.1e}" for k, v in c["max_rel_error"].items())
-    if c["verdict"] == "certified":
-        lines += ["", f"certificate: certified ({c['points_checked']} instances; "
-                      f"max rel. error: {errs})", f"  {c['note']}"]
-    else:
-        lines += ["", f"NOT CERTIFIED ({c['verdict']}): the derived formula is withheld.",
-                  f"  {c['note']}"]
-        lines += [f"  {f['reference']} check of the {f['what']} at sizes {f['sizes']}: "
-                  f"error {f['rel_error']:.1e} > {f['tolerance']:.0e}" for f in c["failures"]]
-    return "\n".join(lines)
+    result = matrix_call.run(args)
+    emit(args, result.to_dict(), str(result))
+    for line in result.warnings:
+        print(f"workbench matrix: {line}", file=sys.stderr)
+    return 0 if result.ok else 1

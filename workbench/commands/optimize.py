@@ -8,25 +8,17 @@ diverges is reported as such (exit 1), never as a result.
 
 from __future__ import annotations
 
-import math
 import sys
 
-from ..certification.scalar import certify
 from ..core import limits
-from ..core.errors import InputError
-from ..core.parse import parse_number
+from ..explore import optimize_call
 from ..optim.optimizers import (
     DEFAULT_TOL,
-    HYPER_KEYS,
     RULES,
     TEST_FUNCTIONS,
-    EarlyStopping,
     Hyper,
-    StepDecay,
-    minimize,
-    objective,
 )
-from .common import emit, number, text
+from .common import emit
 
 METHODS = [m for m in RULES if m != "preconditioned"]
 
@@ -62,87 +54,10 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
-def _point(text_: str) -> list[float]:
-    parts = [s.strip() for s in text_.split(",")]
-    if not all(parts):
-        raise InputError(f"--x0 {text_!r}: expected comma-separated numbers, e.g. 0.7,1.4")
-    return [float(parse_number(s)) for s in parts]
-
-
-def _settings(args):
-    if not math.isfinite(args.lr) or args.lr <= 0:
-        raise InputError(f"--lr must be a positive number, got {args.lr:g}")
-    if args.steps < 0:
-        raise InputError(f"--steps must be ≥ 0, got {args.steps}")
-    if not math.isfinite(args.tol) or args.tol < 0:
-        raise InputError(f"--tol must be ≥ 0 (0 disables it), got {args.tol:g}")
-    schedule = StepDecay(args.decay, args.every) if args.decay is not None else None
-    stopper = EarlyStopping(args.patience, args.min_delta) if args.patience is not None else None
-    hyper = {k: getattr(args, k) for k in HYPER_KEYS}
-    return schedule, stopper, hyper
-
-
 def run(args) -> int:
     limits.check("random_points", args.random, "--random")
-    wrt = [v.strip() for v in args.wrt.split(",") if v.strip()] if args.wrt else None
-    obj = objective(args.func, wrt)
-    x0 = _point(args.x0)
-    schedule, stopper, hyper = _settings(args)
-    result = minimize(obj, x0, args.method, args.lr, args.steps, args.tol, schedule, stopper,
-                      **hyper)
-    cert = certify(obj.expr, obj.variables, [x0], n_random=args.random,
-                   with_hessian=False, grad=obj.grad_exprs)
-    data = result.to_dict()
-    data.update(function=obj.name, expression=text(obj.expr),
-                gradient=[text(g) for g in obj.grad_exprs],
-                certificate={"verdict": cert.verdict, "max_rel_error": cert.max_rel_error,
-                             "points_checked": cert.points_checked, "note": cert.note})
-    if obj.known and not result.diverged:
-        dist = min(math.dist(result.final, m) for m in obj.known.minima)
-        data.update(known_minima=[list(m) for m in obj.known.minima],
-                    distance_to_minimum=number(dist))
-    if args.plot:
-        data["plot"] = str(_plot(obj, result, args.plot))
-    emit(args, data, _readable(data))
-    if result.diverged:
-        print(f"workbench optimize: {result.message}", file=sys.stderr)
-    if not cert.ok:
-        print(f"workbench optimize: the symbolic gradient failed its certificate "
-              f"({cert.verdict}); the run is not trustworthy", file=sys.stderr)
-    return 1 if result.diverged or not cert.ok else 0
-
-
-def _plot(obj, result, target: str):
-    from pathlib import Path
-
-    from ..optim import plots as optim_plots
-
-    path = Path(target)
-    if path.suffix.lower() not in (".png", ".pdf", ".svg"):
-        raise InputError(f"--plot {target}: use a .png, .pdf or .svg file name")
-    label = f"{result.method}, η = {result.lr:g}"
-    if obj.n == 2:
-        optim_plots.contour_paths(obj, {label: result}, [path])
-    elif obj.n == 1:
-        optim_plots.lr_comparison(obj, {label: result.path[:, 0]}, [path],
-                                  maximize=result.method == "ascent")
-    else:
-        optim_plots.loss_curves({label: result.values}, [path], f"{obj.name}: f along the run",
-                                log=bool(min(result.values) > 0))
-    return path
-
-
-def _readable(d: dict) -> str:
-    names = d["variables"]
-    lines = [f"{d['method']} on {d['function']} (η = {d['lr']:g}): {d['status']} — "
-             f"{d['message']}"]
-    if d["final"] is not None:
-        at = ", ".join(f"{n} = {v:.10g}" for n, v in zip(names, d["final"], strict=True))
-        lines.append(f"after {d['steps']} steps: {at}; f = {d['value']:.10g}")
-        if "distance_to_minimum" in d:
-            lines.append(f"distance to the nearest known minimum: {d['distance_to_minimum']:.3g}")
-    c = d["certificate"]
-    lines.append(f"gradient certificate: {c['verdict']} ({c['points_checked']} points)")
-    if "plot" in d:
-        lines.append(f"figure: {d['plot']}")
-    return "\n".join(lines)
+    result = optimize_call.run(args)
+    emit(args, result.to_dict(), str(result))
+    for line in result.warnings:
+        print(f"workbench optimize: {line}", file=sys.stderr)
+    return 0 if result.ok else 1

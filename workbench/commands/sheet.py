@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..sheets.build import build_many
+from ..sheets import calls
 from .common import emit
 
 
@@ -21,16 +21,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    results = build_many(args.files, args.output, pdf=args.pdf, jobs=args.jobs,
-                         progress=False if args.no_progress or args.json else None)
-    sheets, lines = [], []
-    for r in results:
-        failed = r.failed
-        sheets.append({"tex": str(r.tex), "pdf": str(r.pdf) if r.pdf else None,
-                       "exercises": len(r.outcomes), "failed": failed})
-        lines += [f"wrote {r.tex}"] + ([f"wrote {r.pdf}"] if r.pdf else [])
-        lines.append(f"  {len(r.outcomes) - len(failed)}/{len(r.outcomes)} exercises passed "
-                     "every check" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
-    data = sheets[0] if len(sheets) == 1 else {"sheets": sheets}
-    emit(args, data, "\n".join(lines))
-    return 1 if any(s["failed"] for s in sheets) else 0
+    result = calls.sheet_run(args)
+    emit(args, result.to_dict(), str(result))
+    return 0 if result.ok else 1

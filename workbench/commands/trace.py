@@ -12,13 +12,9 @@ bad input.
 
 from __future__ import annotations
 
-from ..autodiff import tables
-from ..autodiff.cost import costs
-from ..autodiff.graph import Graph, from_assignments, from_text
-from ..autodiff.trace import EXACT, FLOAT, forward, hvp, reverse
-from ..certification.traces import check, check_hvp, one_sided
-from ..core.errors import InputError
-from ..core.parse import parse_assignments
+import sys
+
+from ..explore import trace_call
 from .common import emit
 
 
@@ -45,87 +41,12 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
-def _graph(args) -> Graph:
-    wrt = [v.strip() for v in args.wrt.split(",") if v.strip()] if args.wrt else None
-    if "=" in args.expr:
-        return from_assignments([s for s in args.expr.split(";") if s.strip()], wrt)
-    return from_text(args.expr, wrt)
-
-
-def _direction(text: str | None):
-    """A variable name, or name=value pairs (unnamed components are 0)."""
-    if text is None or "=" not in text:
-        return text.strip() if text else None
-    return parse_assignments(text)
-
-
-def _point(text: str | None) -> dict | None:
-    return parse_assignments(text) if text else None
-
-
 def run(args) -> int:
-    graph = _graph(args)
-    point = _point(args.at)
-    algebra = FLOAT if args.float else EXACT
-    if args.float and point is None:
-        raise InputError("--float needs a point (--at)")
-    mode = args.mode or ("forward" if args.seed else "reverse")
-    if args.seed and mode == "reverse":
-        raise InputError("--seed is for forward mode; reverse mode gives the whole gradient")
-    seed = _direction(args.seed)
-    tr = (forward(graph, point, seed, algebra) if mode == "forward"
-          else reverse(graph, point, algebra=algebra))
-    checks = check(tr)
-    data = tables.to_dict(tr, checks)
-    extra = []
-    if tr.flags and point is not None:
-        data["one_sided"] = _diagnose(graph, point, tr, seed)
-        extra += [f"  {k}: {v['note']}" for k, v in data["one_sided"].items()]
-    if args.hvp:
-        if point is None:
-            raise InputError("--hvp needs a point (--at)")
-        h = hvp(graph, point, _direction(args.hvp), algebra)
-        hc = check_hvp(graph, point, h)
-        checks += hc
-        data["hvp"] = {"direction": {k: tables.exact(v) for k, v in h.direction.items()},
-                       "value": {k: tables.approx(v) for k, v in h.hvp.items()},
-                       "exact": {k: tables.exact(v) for k, v in h.hvp.items()},
-                       "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail}
-                                  for c in hc]}
-        extra.append("Hessian-vector product ∇²f·d = (" + ", ".join(
-            f"{k}: {tables.shown(v)}" for k, v in h.hvp.items()) + ")")
-        data["verified"] = data["verified"] and all(c.passed for c in hc)
-    if args.costs:
-        c = costs(graph)
-        data["costs"] = {"n": c.n, "m": c.m, "N": c.N, "P": c.P, "peak_live": c.live,
-                         "methods": [vars(m) for m in c.methods]}
-        extra += ["", f"costs for the full Jacobian (n={c.n}, m={c.m}, N={c.N}, P={c.P}):"] + [
-            f"  {m.method}: {m.operations} operations, {m.stored} stored values ({m.sweeps})"
-            for m in c.methods]
-    if args.figure:
-        data["figure"] = str(tables.draw(tr, args.figure))
-    ok = data["verified"] and not tr.flags
+    result = trace_call.run(args)
     if args.latex:
-        print(tables.latex_table(tr), end="")
+        print(result.extra["latex_table"], end="")
     else:
-        emit(args, data, _readable(graph, tr, checks, extra))
-    return 0 if ok else 1
-
-
-def _diagnose(graph, point, tr, seed) -> dict:
-    """Where the chain rule breaks down, ask the function itself from both sides."""
-    if tr.mode == "forward":
-        res = one_sided(graph, point, seed)
-        return {"seed": vars(res)}
-    return {v: vars(one_sided(graph, point, v)) for v in graph.variables}
-
-
-def _readable(graph, tr, checks, extra) -> str:
-    lines = [tables.text_table(tr), "", tables.summary(tr)]
-    if tr.flags:
-        lines.append("NOT AN ANSWER: the chain rule through the flagged node(s) is undefined.")
-    lines += extra
-    lines.append("")
-    lines += [f"{'✓' if c.passed else '✗ FAILED'} {c.name}: {c.detail}" for c in checks]
-    return "\n".join(lines)
-
+        emit(args, result.to_dict(), str(result))
+    for line in result.warnings:
+        print(f"workbench trace: {line}", file=sys.stderr)
+    return 0 if result.ok else 1

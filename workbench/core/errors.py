@@ -39,6 +39,7 @@ class ParseError(WorkbenchError):
     """
 
     def __init__(self, message: str, token: str = "", column: int = 0, text: str = ""):
+        self.message = message
         self.token = token
         self.column = column
         self.text = text

@@ -18,6 +18,26 @@ Decimal literals become exact rationals, so answers stay exact::
     >>> parse("1.5*x**2")
     3*x**2/2
 
+Typeset notation is read as a person means it (the table :data:`NOTATION`, applied
+to the text before the grammar, so columns in errors still point at what was typed):
+
+=============================  ============================
+typed                          read as
+=============================  ============================
+``x^2``                        ``x**2`` (power, as in SymPy's own parser)
+``x²``, ``x⁻¹``                ``x**2``, ``x**(-1)`` (superscript digits)
+``x·y``, ``x⋅y``, ``x×y``      ``x*y``
+``x − y`` (U+2212)             ``x - y``
+``π``                          ``pi``
+=============================  ============================
+
+Letters from other scripts that look like Latin ones (Cyrillic ``х`` U+0445,
+Greek ``ο`` U+03BF ...) are refused with their code point and column: they would
+otherwise become a second variable that prints like the first::
+
+    >>> parse("x^2 · π − 1")
+    pi*x**2 - 1
+
 Limits keep hostile input cheap: at most ``MAX_LENGTH`` characters,
 ``MAX_DEPTH`` levels of nesting, and integer powers whose result would have
 more than ``MAX_POWER_DIGITS`` digits are refused (``9**9**9**9`` answers at
@@ -29,6 +49,7 @@ from __future__ import annotations
 
 import ast
 import math
+import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
@@ -183,6 +204,93 @@ def check_power(base: sp.Expr, exponent: sp.Expr, node: ast.AST, text: str) -> N
             raise _fail("power too large:", node, text)
 
 
+# ------------------------------------------------------------------ notation
+# A preprocessing step, separate from the grammar: the text a person types or pastes
+# from a document is mapped onto the ASCII grammar before Python's parser sees it.
+
+#: Typeset notation and its ASCII meaning, one character at a time.
+NOTATION: dict[str, str] = {
+    "^": "**",      # power, as in SymPy's own parser by default (not XOR)
+    "\u00b7": "*",  # · middle dot
+    "\u22c5": "*",  # ⋅ dot operator
+    "\u00d7": "*",  # × multiplication sign
+    "\u2212": "-",  # − minus sign
+    "\u03c0": "pi",  # π
+}
+
+#: Superscript characters; a run of them after a term is a power: x² = x**2, x⁻¹ = x**(-1).
+SUPERSCRIPTS: dict[str, str] = {
+    **{chr(c): str(d) for d, c in zip(range(10), (0x2070, 0xB9, 0xB2, 0xB3, *range(0x2074,
+                                                                                   0x207A)),
+                                       strict=True)},
+    "\u207b": "-",  # ⁻
+}
+
+#: Letters from other scripts that look like Latin ones: refused, never a second variable.
+LOOKALIKES: dict[str, str] = {
+    **dict(zip("\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0456\u0458\u0455\u0501\u04bb"
+               "\u051b\u051d\u04af\u04cf", "aeopcyxijsdhqwyl", strict=True)),  # Cyrillic lower
+    **dict(zip("\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0425\u0423"
+               "\u0406\u0408\u0405", "ABEKMHOPCTXYIJS", strict=True)),  # Cyrillic upper
+    **dict(zip("\u03bf\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f"
+               "\u03a1\u03a4\u03a5\u03a7\u03f2\u03f3", "oABEZHIKMNOPTYXcj",
+               strict=True)),  # Greek
+}
+
+
+def notation(text: str) -> tuple[str, list[int]]:
+    """Map typeset notation onto the ASCII grammar; also where each output character came from.
+
+    Returns the ASCII text and, for each of its characters, the index of the
+    original character it stands for (so errors point at what the person typed).
+    Look-alike letters from other scripts are refused with their code point.
+
+    >>> notation("2·x² − π")[0]
+    '2*x**2 - pi'
+    >>> notation("х + 1")
+    Traceback (most recent call last):
+    ...
+    workbench.core.errors.ParseError: Cyrillic letter 'х' (U+0445) looks like Latin 'x' \
+(type x instead): 'х' at column 1
+    """
+    out: list[str] = []
+    origin: list[int] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch in LOOKALIKES:
+            script = unicodedata.name(ch, "").split(" ")[0].capitalize()
+            raise ParseError(f"{script} letter {ch!r} (U+{ord(ch):04X}) looks like Latin "
+                             f"{LOOKALIKES[ch]!r} (type {LOOKALIKES[ch]} instead):", token=ch,
+                             column=i + 1, text=text)
+        if ch in SUPERSCRIPTS:
+            j = i
+            while j < len(text) and text[j] in SUPERSCRIPTS:
+                j += 1
+            power = "".join(SUPERSCRIPTS[c] for c in text[i:j])
+            piece = "**" + (f"({power})" if power.startswith("-") else power)
+            out.append(piece)
+            origin.extend([i] * len(piece))
+            i = j
+            continue
+        piece = NOTATION.get(ch, ch)
+        out.append(piece)
+        origin.extend([i] * len(piece))
+        i += 1
+    return "".join(out), origin
+
+
+def _located(err: ParseError, text: str, origin: list[int]) -> ParseError:
+    """``err``, raised on the ASCII form, with its token and column in the original text."""
+    if not err.column:
+        return ParseError(err.message, token=err.token, text=text)
+    lead = len(text) - len(text.lstrip())  # columns of tree errors count from the stripped text
+    start = origin[min(lead + err.column - 1, len(origin) - 1)]
+    stop = origin[min(lead + err.column - 1 + max(len(err.token), 1), len(origin)) - 1] + 1
+    return ParseError(err.message, token=text[start:stop][:40] if err.token else "",
+                      column=start - lead + 1, text=text)
+
+
 class _ScalarBuilder:
     """Builds a scalar SymPy expression from a validated tree, one method per node type."""
 
@@ -279,12 +387,20 @@ def parse(text: str, variables: Iterable[str] | None = None) -> sp.Expr:
     ...
     workbench.core.errors.ParseError: syntax error (invalid syntax) 'i' at column 1
     """
-    tree = read(text, FUNCTIONS)
+    if not isinstance(text, str):
+        raise ParseError(f"expected a string, got {type(text).__name__}")
+    _prescan(text)
+    ascii_text, origin = notation(text)
     symbols = symbols_for(variables) if variables is not None else None
     try:
-        expr = _ScalarBuilder(text.strip(), symbols).build(tree)
+        tree = read(ascii_text, FUNCTIONS)
+        expr = _ScalarBuilder(ascii_text.strip(), symbols).build(tree)
     except RecursionError:
         raise ParseError("expression too complex to build") from None
+    except ParseError as err:
+        if ascii_text == text:
+            raise
+        raise _located(err, text, origin) from None
     if not isinstance(expr, sp.Expr):
         raise ParseError("not a scalar expression", text=text)
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):

@@ -4,6 +4,12 @@
 ``exp(-x.T @ x)``, ``inv(X)``, ``sum(exp(A @ x + b))``; ``*`` and ``/`` and
 ``**`` are elementwise (as in NumPy), ``@`` is the matrix product.
 
+Vectors are **columns** (n×1), as in the notes.  Where that reading and NumPy's
+(1-D vectors, on which ``.T`` does nothing) would give different answers, the
+text is refused with the unambiguous spellings: ``x @ x.T`` is an outer product
+for columns but the inner product in NumPy, so write ``outer(x, x)``, or
+``x.T @ x`` / ``dot(x, x)`` (:func:`refuse_numpy_ambiguity`).
+
 Shapes follow a convention, overridable name by name:
 
 * a name starting with an upper-case letter is an n×n matrix;
@@ -29,6 +35,10 @@ Traceback (most recent call last):
 ...
 workbench.core.errors.ShapeError: in 'A @ x': matrix product: shapes (m×n) and (m×1) do not fit \
 (n columns against m rows)
+>>> parse_matrix("sum(x @ x.T)")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+workbench.core.errors.ShapeError: in 'x @ x.T': ambiguous: vectors are columns here, ...
 """
 
 from __future__ import annotations
@@ -178,6 +188,44 @@ def declare(tree: ast.AST, shapes=None, scalars=None, symmetric=None, pd=None,
     return decl
 
 
+# ----------------------------------------------------------------------------- semantics
+
+
+def _vector_kind(v) -> str | None:
+    """'column' (n×1), 'row' (1×n) or None (a scalar or a matrix)."""
+    if mx.is_scalar(v):
+        return None
+    r, c = mx.shape_of(v)
+    if c == mx.ONE and r != mx.ONE:
+        return "column"
+    if r == mx.ONE and c != mx.ONE:
+        return "row"
+    return None
+
+
+def refuse_numpy_ambiguity(a, b) -> None:
+    """Refuse ``u @ v`` where the column reading and NumPy's 1-D reading differ.
+
+    Vectors are columns here, as in the notes, so ``x @ x.T`` is the outer product
+    x xᵀ; NumPy, whose syntax the input uses, has 1-D vectors on which ``.T`` does
+    nothing, and reads the same text as the inner product.  A column times a row
+    is therefore refused with the unambiguous spellings.  (A row times a column,
+    ``x.T @ y``, is the inner product in both readings.)  A row times a row or a
+    column times a column does not fit as columns, while NumPy would take the
+    inner product: refused as well, with the same spellings.
+    """
+    kinds = (_vector_kind(a), _vector_kind(b))
+    if kinds in (("row", "row"), ("column", "column")):
+        raise ShapeError(f"two {kinds[0]} vectors do not fit for @ (vectors are columns "
+                         "here, though NumPy would take the inner product); write u.T @ v or "
+                         "dot(u, v) for the inner product, outer(u, v) for the outer product")
+    if kinds == ("column", "row"):
+        raise ShapeError("ambiguous: vectors are columns here, so u @ v.T is the outer "
+                         "product u vᵀ, but NumPy (1-D vectors, .T does nothing) reads it as "
+                         "the inner product; write outer(u, v) for the outer product, or "
+                         "u.T @ v or dot(u, v) for the inner product")
+
+
 # ----------------------------------------------------------------------------- algebras
 
 
@@ -206,8 +254,12 @@ class SymbolicAlgebra(Algebra):
     div = staticmethod(mx.div)
     power = staticmethod(mx.power)
     neg = staticmethod(mx.neg)
-    matmul = staticmethod(mx.matmul)
     transpose = staticmethod(mx.transpose)
+
+    @staticmethod
+    def matmul(a, b):
+        refuse_numpy_ambiguity(a, b)
+        return mx.matmul(a, b)
 
     def elementwise(self, name: str, a):
         return mx.apply(ELEMENTWISE[name], a)

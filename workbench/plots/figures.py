@@ -9,6 +9,9 @@ colour scale and log-spaced contour levels, as in the HW1 seed.
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "bowl.png"
 >>> contours(lambda x, y: x**2 + y**2 + 1e-3, (-1, 1), (-1, 1), [out], log=False)[0].exists()
 True
+
+The ``*_figure`` builders return a :class:`matplotlib.figure.Figure` without saving
+(a notebook shows it); no global backend is ever set.
 """
 
 from __future__ import annotations
@@ -19,14 +22,39 @@ from pathlib import Path
 import numpy as np
 
 
-def pyplot():
-    """matplotlib.pyplot on the non-interactive Agg backend (files only, no display needed)."""
-    import matplotlib
+class _Figures:
+    """The figure calls the engines make, on :class:`matplotlib.figure.Figure` objects.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    A bare ``Figure`` needs no backend: it is never registered with pyplot, so
+    drawing here never changes a notebook's backend (no ``matplotlib.use``) and a
+    user's own ``plt.show()`` still shows their figures.  ``savefig`` picks the
+    renderer from the file's suffix.
+    """
 
-    return plt
+    @staticmethod
+    def figure(**kwargs):
+        from matplotlib.figure import Figure
+
+        return Figure(**kwargs)
+
+    @staticmethod
+    def subplots(nrows: int = 1, ncols: int = 1, *, figsize=None, **kwargs):
+        fig = _Figures.figure(figsize=figsize)
+        return fig, fig.subplots(nrows, ncols, **kwargs)
+
+    @staticmethod
+    def close(fig) -> None:
+        """Nothing to release: the figure belongs to no pyplot state."""
+
+
+def pyplot() -> type[_Figures]:
+    """The figure calls (``figure``, ``subplots``, ``close``) on backend-free Figures."""
+    return _Figures
+
+
+def new_axes(**kwargs):
+    """A new backend-free figure and its axes (``subplots`` keywords)."""
+    return _Figures.subplots(**kwargs)
 
 
 def grid(f: Callable, xr, yr, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -38,19 +66,24 @@ def grid(f: Callable, xr, yr, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 def save(fig, paths: Sequence[Path | str]) -> list[Path]:
-    """Save ``fig`` to every path (format from the suffix), close it, return the paths."""
+    """Save ``fig`` to every path (the format from each suffix); folders are created."""
     out = []
     for p in paths:
         p = Path(p)
         p.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(p, dpi=150, bbox_inches="tight")
         out.append(p)
-    pyplot().close(fig)
     return out
 
 
 def surface(f: Callable, xr, yr, paths: Sequence[Path], marks: Sequence[tuple] = (),
             title: str = "", n: int = 160, log: bool = True) -> list[Path]:
+    """3-D surface with a log colour norm, saved to ``paths`` (see :func:`surface_figure`)."""
+    return save(surface_figure(f, xr, yr, marks, title, n, log), paths)
+
+
+def surface_figure(f: Callable, xr, yr, marks: Sequence[tuple] = (), title: str = "",
+                   n: int = 160, log: bool = True):
     """3-D surface with a log colour norm; ``marks`` are (x, y, label) starred in red."""
     plt = pyplot()
     from matplotlib.colors import LogNorm
@@ -74,12 +107,19 @@ def surface(f: Callable, xr, yr, paths: Sequence[Path], marks: Sequence[tuple] =
         ax.set_title(title)
     if marks:
         ax.legend(loc="upper left")
-    return save(fig, paths)
+    return fig
 
 
 def contours(f: Callable, xr, yr, paths: Sequence[Path], marks: Sequence[tuple] = (),
              title: str = "", n: int = 400, log: bool = True,
              levels: np.ndarray | None = None, paths_xy: Sequence[tuple] = ()) -> list[Path]:
+    """Contour map saved to ``paths`` (see :func:`contour_figure`)."""
+    return save(contour_figure(f, xr, yr, marks, title, n, log, levels, paths_xy), paths)
+
+
+def contour_figure(f: Callable, xr, yr, marks: Sequence[tuple] = (), title: str = "",
+                   n: int = 400, log: bool = True, levels: np.ndarray | None = None,
+                   paths_xy: Sequence[tuple] = ()):
     """Contour map (log-spaced levels when ``log``); optional paths ``(xs, ys, label)``.
 
     ``marks`` are (x, y, label) starred in red, or (x, y, label, marker) with a
@@ -110,4 +150,4 @@ def contours(f: Callable, xr, yr, paths: Sequence[Path], marks: Sequence[tuple] 
         ax.set_title(title)
     if marks or paths_xy:
         ax.legend(loc="upper right")
-    return save(fig, paths)
+    return fig

@@ -18,6 +18,8 @@ outputs, the layout of the seeds' notes).
 
 from __future__ import annotations
 
+import html
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -27,6 +29,7 @@ import sympy as sp
 from ..core import budget, limits
 from ..core.digits import DIGITS
 from ..core.errors import InputError, ShapeError
+from ..core.printing import to_latex, to_text
 
 Vars = Sequence[str | sp.Symbol]
 
@@ -37,7 +40,10 @@ def symbols(variables: Vars) -> list[sp.Symbol]:
 
 
 def require_scalar(f) -> sp.Expr:
-    """``f`` itself when it is a scalar expression; ShapeError for a matrix or anything else."""
+    """``f`` itself when it is a scalar expression; ShapeError for a matrix or anything else.
+
+    The engines take SymPy expressions only; text and other forms enter via core.coerce.
+    """
     if isinstance(f, sp.MatrixBase) or not isinstance(f, sp.Expr):
         raise ShapeError(f"a scalar function is needed here, got {type(f).__name__}")
     return f
@@ -91,6 +97,7 @@ def taylor(f: sp.Expr, variables: Vars, point: Mapping[str, sp.Expr], order: int
 
     Uses f(a + t(x − a)) = Σₖ tᵏ/k! · dᵏf, expanded in t and evaluated at t = 1.
     """
+    f = require_scalar(f)
     limits.check("taylor_order", int(order), "Taylor order")
     xs = symbols(variables)
     t = sp.Dummy("t")
@@ -109,6 +116,24 @@ class Limit:
     value: sp.Expr | None
     exists: bool
     note: str = ""
+    variable: str = "x"
+    point: object = None
+
+    def __str__(self) -> str:
+        to = "" if self.point is None else f" as {self.variable} → {to_text(self.point)}"
+        if self.exists:
+            return f"limit{to}: {to_text(self.value)}"
+        sides = ", ".join(f"{w}: {'undecided' if v is None else to_text(v)}"
+                          for w, v in (("left", self.left), ("right", self.right)))
+        return f"no limit{to} ({self.note}; {sides})"
+
+    def _repr_latex_(self) -> str:
+        if self.point is None:
+            return f"${to_latex(self.value)}$" if self.exists else f"\\text{{{self.note}}}"
+        lim = f"\\lim_{{{self.variable} \\to {to_latex(self.point)}}} f"
+        if self.exists:
+            return f"${lim} = {to_latex(self.value)}$"
+        return f"${lim}$ does not exist: {self.note}"
 
 
 def limit(f: sp.Expr, variable: str | sp.Symbol, point):
@@ -118,6 +143,7 @@ def limit(f: sp.Expr, variable: str | sp.Symbol, point):
     >>> limit(parse("1/x"), "x", 0).exists
     False
     """
+    f = require_scalar(f)
     x = symbols([variable])[0]
     p = sp.oo if point in ("oo", "inf") else (-sp.oo if point in ("-oo", "-inf") else point)
     p = sp.nsimplify(p)
@@ -130,13 +156,15 @@ def limit(f: sp.Expr, variable: str | sp.Symbol, point):
         value = side("-" if p is sp.oo else "+")
         ok = value is not None and not isinstance(value, sp.AccumBounds) and value.is_extended_real
         note = "" if ok else "oscillates or could not be decided"
-        return Limit(value, value, value if ok else None, ok, note)
+        return Limit(value, value, value if ok else None, ok, note, x.name, p)
     left, right = side("-"), side("+")
     if isinstance(left, sp.AccumBounds) or isinstance(right, sp.AccumBounds):
-        return Limit(left, right, None, False, "the function oscillates: the limit does not exist")
+        return Limit(left, right, None, False, "the function oscillates: the limit does not exist",
+                     x.name, p)
     if sp.simplify(left - right) == 0 if left.is_finite and right.is_finite else left == right:
-        return Limit(left, right, left, True)
-    return Limit(left, right, None, False, "one-sided limits differ: the limit does not exist")
+        return Limit(left, right, left, True, "", x.name, p)
+    return Limit(left, right, None, False, "one-sided limits differ: the limit does not exist",
+                 x.name, p)
 
 
 # --------------------------------------------------------------------- critical points
@@ -164,6 +192,15 @@ class CriticalPoint:
         return float(sp.N(self.value, 30))
 
 
+def _number(value) -> float | None:
+    """A JSON-safe float (NaN and infinities become None)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
 @dataclass
 class CriticalPoints:
     """All real critical points found, and whether the list is known to be complete.
@@ -171,6 +208,9 @@ class CriticalPoints:
     With a box: ``box`` maps each variable to its closed range, ``unsettled``
     lists (up to 100 of) the ``unsettled_count`` boxes the search could not
     settle, and ``work`` counts the boxes examined, the bisections and the depth.
+
+    ``to_dict()`` is the ``workbench critical --json`` object, ``str()`` its text;
+    in a notebook the points render as an HTML table.
     """
 
     points: list[CriticalPoint] = field(default_factory=list)
@@ -181,6 +221,73 @@ class CriticalPoints:
     unsettled: list[dict] = field(default_factory=list)
     unsettled_count: int = 0
     work: dict[str, int] = field(default_factory=dict)
+    variables: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        kinds = ", ".join(p.kind for p in self.points[:6]) + (", ..." if len(self.points) > 6
+                                                             else "")
+        return (f"<{len(self.points)} critical point(s) [{kinds}], "
+                f"complete: {'yes' if self.complete else 'not guaranteed'}>")
+
+    def to_dict(self) -> dict:
+        points = [{
+            "point": {k: to_text(v) for k, v in p.point.items()},
+            "numeric": p.numeric,
+            "value": _number(p.value),
+            "value_exact": to_text(p.value),
+            "kind": p.kind,
+            "hessian_eigenvalues": p.eigenvalues,
+            "exact": p.exact,
+            "proved": p.proved,
+            "on_boundary": p.on_boundary,
+        } for p in self.points]
+        return {"variables": self.variables, "points": points, "complete": self.complete,
+                "method": self.method, "note": self.note,
+                "box": None if self.box is None else {
+                    k: [to_text(a), to_text(b)] for k, (a, b) in self.box.items()},
+                "unsettled": self.unsettled, "unsettled_count": self.unsettled_count,
+                "work": self.work}
+
+    def __str__(self) -> str:
+        d = self.to_dict()
+        lines = []
+        if d["box"] is not None:
+            lines.append("box: " + " × ".join(f"[{a}, {b}]" for a, b in d["box"].values())
+                         + f" ({', '.join(d['box'])})")
+        for p in d["points"]:
+            at = ", ".join(f"{k} = {v:.10g}" for k, v in p["numeric"].items())
+            eig = ", ".join(f"{e:.6g}" for e in p["hessian_eigenvalues"])
+            flags = ("proved" if p["proved"] else "kind not proved") + (
+                ", on the boundary" if p["on_boundary"] else "")
+            lines.append(f"({at}): {p['kind']}, f = {p['value']:.10g}, "
+                         f"Hessian eigenvalues [{eig}] ({flags})")
+            if p["exact"]:
+                lines.append("    exact: " + ", ".join(f"{k} = {v}"
+                                                       for k, v in p["point"].items()))
+        if not d["points"]:
+            lines.append("no real critical points" + (" in the box" if d["box"] else ""))
+        lines.append("complete: " + ("yes" if d["complete"] else "not guaranteed")
+                     + f" ({d['note']})")
+        for u in d["unsettled"]:
+            where = " × ".join(f"[{a:.10g}, {b:.10g}]" for a, b in u["box"].values())
+            lines.append(f"    unsettled: {where}: {u['reason']}")
+        if d["unsettled_count"] > len(d["unsettled"]):
+            lines.append(f"    … {d['unsettled_count'] - len(d['unsettled'])} more unsettled boxes")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{v}</th>" for v in self.variables)
+        rows = "".join(
+            "<tr>" + "".join(f"<td>${to_latex(p.point[v])}$</td>" for v in self.variables)
+            + f"<td>{p.kind}</td><td>${to_latex(p.value)}$</td>"
+            + f"<td>{', '.join(f'{e:.4g}' for e in p.eigenvalues)}</td></tr>"
+            for p in self.points)
+        complete = "complete" if self.complete else "not guaranteed complete"
+        where = "" if self.box is None else " in the box " + html.escape(" × ".join(
+            f"[{to_text(a)}, {to_text(b)}]" for a, b in self.box.values()))
+        return (f"<table><caption>{len(self.points)} critical point(s){where}, {complete} "
+                f"({html.escape(self.note)})</caption><tr>{head}<th>kind</th><th>f</th>"
+                f"<th>Hessian eigenvalues</th></tr>{rows}</table>")
 
 
 def classify(eigenvalues: Sequence[float], tol: float = 1e-20) -> str:
@@ -255,8 +362,10 @@ def critical_points(
     if box is not None:
         from .box_search import box_critical_points
 
-        return box_critical_points(f, xs, g, H, read_box(box, [str(x) for x in xs]),
-                                   max_boxes, max_depth)
+        found_in_box = box_critical_points(f, xs, g, H, read_box(box, [str(x) for x in xs]),
+                                           max_boxes, max_depth)
+        found_in_box.variables = [str(x) for x in xs]
+        return found_in_box
     found = solve_gradient(g, xs)
     points = []
     for sol in found.solutions:
@@ -282,7 +391,8 @@ def critical_points(
         )
     points.sort(key=lambda p: tuple(p.numeric.values()))
     note = found.note if found.complete else f"{found.note}; {NOT_COMPLETE_ON_RN}"
-    return CriticalPoints(points, found.complete, found.method, note)
+    return CriticalPoints(points, found.complete, found.method, note,
+                          variables=[str(v) for v in xs])
 
 
 def read_box(box: Mapping[str, tuple] | str, variables: Sequence[str]
