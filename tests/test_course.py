@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -33,19 +34,38 @@ def test_printed_digits_found_by_deleting_one_character():
 
 
 def test_answer_reports_checks_and_judges_claims():
-    out = run(_ex("answer", answer="text", checks=["sin_continuous"],
+    out = run(_ex("answer", text="text", checks=["sin_continuous"],
                   claimed=[{"statement": "s", "check": "slides_chain_rule_n"}]),
               Context(figures=False))
     assert out.passed and [c.holds for c in out.claims] == [False]
 
 
-@pytest.mark.parametrize("fields,claimed,word", [
-    ({"answer": "a", "checks": ["no_such_check"]}, None, "unknown check"),
-    ({"answer": "a"}, [{"statement": "s"}], "'check'"),
+_HEADER = '[sheet]\ntitle = "t"\n\n[[exercise]]\nid = "a"\n'
+
+
+@pytest.mark.parametrize("fields,field,word", [
+    ('task = "answer"\ntext = "a"\nchecks = ["no_such_check"]', "checks[0]", "not one of"),
+    ('task = "answer"\ntext = "a"\nclaimed = [{ statement = "s" }]', "claimed[0].check",
+     "required"),
+    ('task = "answer"\ntext = "a"\nclaimed = { statement = "s", check = "nope" }',
+     "claimed.check", "not one of"),
+    ('task = "answer"\nanswer = "prose"', "text", "required"),
+    ('task = "rules"\nnames = ["inverse", "invers"]', "names[1]", "not one of"),
+    ('task = "rules"\nsizes = [2, 100]', "sizes[1]", "over the limit"),
+    ('task = "gradient_field"\nexpr = "x*y"\nat = "x=1,y=2"\nwindow = [2, -2]', "window",
+     "below"),
+    ('task = "gradient_field"\nexpr = "x*y +"\nat = "x=1,y=2"', "expr", "syntax"),
 ])
-def test_answer_refuses_bad_fields(fields, claimed, word):
-    out = run(_ex("answer", claimed, **fields), Context(figures=False))
-    assert not out.passed and word in out.checks[0].detail
+def test_bad_fields_are_refused_at_load_time(tmp_path, fields, field, word):
+    from workbench.core.errors import InputError
+    from workbench.tasks.loader import load
+
+    f = tmp_path / "bad.toml"
+    f.write_text(_HEADER + fields + "\n", encoding="utf-8")
+    where = rf"bad.toml: exercise 'a': field '{re.escape(field)}'"
+    with pytest.raises(InputError, match=where) as exc:
+        load(f)
+    assert word in str(exc.value)
 
 
 def test_gradient_field_direction_and_magnitude_by_hand(tmp_path):
@@ -95,7 +115,7 @@ def test_verify_json_names_the_source_and_the_verdict(cli, tmp_path):
 
     f = tmp_path / "doc.toml"
     f.write_text('[sheet]\ntitle = "t"\n\n[[exercise]]\nid = "a"\ntask = "answer"\n'
-                 'source = "Doc 1.2"\nanswer = "x"\n'
+                 'source = "Doc 1.2"\ntext = "x"\n'
                  'claimed = { statement = "s", check = "slides_continuity_limit_is_a" }\n')
     code, out, _ = cli("verify", str(f), "--json")
     claim = json.loads(out)["claims"][0]

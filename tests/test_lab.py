@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import re
 
 import mpmath
 import numpy as np
@@ -133,6 +134,29 @@ def test_lab_linear_judges_the_printed_numbers():
     assert "iteration 0" in bad.claims[0].detail
 
 
-def test_lab_linear_refuses_an_unknown_schedule():
-    out = run(_exercise(schedules=["adam"]), Context(figures=False))
-    assert not out.passed and "schedules" in out.checks[0].detail
+@pytest.mark.parametrize("fields,field,word", [
+    ('task = "lab_linear"\nschedules = ["adam"]', "schedules[0]", "not one of"),
+    ('task = "lab_linear"\nlr = -0.1', "lr", "greater than 0"),
+    ('task = "lab_linear"\nclaimed = { batch = [1.39, "x"] }', "claimed.batch[1]", "float"),
+    ('task = "lab_linear"\nclaimed = { adam = [1.39] }', "claimed.adam", "not a key"),
+    ('task = "lab_linear"\nn_samples = 10000000', "n_samples", "over the limit"),
+    ('task = "lab_images"\nhidden = 0', "hidden", "below the minimum"),
+    ('task = "lab_images"\nn_train = 5000', "n_train", "over the maximum"),
+    ('task = "lab_images"\novershoot_lrs = [0.1, -2]', "overshoot_lrs[1]", "greater than 0"),
+])
+def test_bad_lab_fields_are_refused_at_load_time(tmp_path, fields, field, word):
+    from workbench.tasks.loader import load
+
+    f = tmp_path / "bad.toml"
+    f.write_text('[sheet]\ntitle = "t"\n\n[[exercise]]\nid = "a"\n' + fields + "\n",
+                 encoding="utf-8")
+    where = rf"bad.toml: exercise 'a': field '{re.escape(field)}'"
+    with pytest.raises(InputError, match=where) as exc:
+        load(f)
+    assert word in str(exc.value)
+
+
+def test_lab_linear_refuses_more_printed_losses_than_prints():
+    out = run(_exercise(iterations=150, schedules=["batch"], claimed={"batch": [1.0, 0.9, 0.8]}),
+              Context(figures=False))
+    assert not out.passed and "claimed.batch" in out.checks[0].detail

@@ -75,6 +75,8 @@ LIMITS: dict[str, Limit] = {
     "classes": Limit(100, "classes", "the model has one weight per feature and class"),
     "list_items": Limit(1_000, "items", "each item is computed and typeset"),
     "restarts": Limit(1_000, "restarts", "each restart is a full run"),
+    "clusters": Limit(100, "clusters per class",
+                      "a centroid is drawn for every cluster of every class"),
 }
 
 

@@ -38,6 +38,7 @@ from ..plots.figures import pyplot, save
 from .common import expr_and_vars, parse_at
 from .model import Boxed, Figure, Math, Outcome, Table, Text
 from .registry import Context, Exercise, task
+from .schema import EXPR, POINT, VARIABLES, Field
 
 # ------------------------------------------------------------------------- named checks
 
@@ -252,39 +253,28 @@ CHECKS: dict[str, Callable[[], tuple[bool, str]]] = {
 }
 
 
-def _named(ex: Exercise, field_name: str, name) -> Callable[[], tuple[bool, str]]:
-    if name not in CHECKS:
-        raise InputError(f"{ex.where(field_name)}: unknown check {name!r} "
-                         f"(known: {', '.join(sorted(CHECKS))})")
-    return CHECKS[name]
-
-
-def _claims(ex: Exercise) -> list[dict]:
-    raw = ex.claimed
-    if raw is None:
-        return []
-    items = raw if isinstance(raw, list) else [raw]
-    for i, item in enumerate(items):
-        if not (isinstance(item, dict) and isinstance(item.get("statement"), str)
-                and isinstance(item.get("check"), str)):
-            raise InputError(f"{ex.where('claimed')}: entry {i + 1} needs a 'statement' and "
-                             "a 'check' (strings)")
-    return items
-
-
-@task("answer", required={"answer": str}, optional={"checks": list})
+@task("answer", required={"text": Field(str, "the answer, in prose")},
+      optional={"checks": Field(list, "named checks of the answer's own facts; each must hold",
+                                choices=tuple(CHECKS), limit="list_items")},
+      claims={"statement": Field(str, "the document's statement, quoted", required=True),
+              "check": Field(str, "the named check that judges it", choices=tuple(CHECKS),
+                             required=True)},
+      claim_list=True,
+      example='''
+text = "sin is continuous at every a: lim_(x→a) sin x = sin a."
+checks = ["sin_continuous"]
+claimed = { statement = "continuity needs lim f(x) = a", check = "slides_continuity_limit_is_a" }
+''')
 def answer(ex: Exercise, ctx: Context) -> Outcome:
     """A prose answer; its checkable facts and the document's statements judged by named checks."""
     out = Outcome()
-    claims = _claims(ex)
-    checks = [(n, _named(ex, "checks", n)) for n in ex.fields.get("checks", [])]
-    judged = [(c, _named(ex, "claimed", c["check"])) for c in claims]
-    out.add(Text(ex.fields["answer"]))
-    for name, fn in checks:
-        ok, detail = fn()
+    claims = ex.claimed if isinstance(ex.claimed, list) else [ex.claimed] if ex.claimed else []
+    out.add(Text(ex.fields["text"]))
+    for name in ex.fields.get("checks", []):
+        ok, detail = CHECKS[name]()
         out.check(name.replace("_", " "), ok, detail)
-    for c, fn in judged:
-        holds, detail = fn()
+    for c in claims:
+        holds, detail = CHECKS[c["check"]]()
         out.claim(c["statement"], holds, detail)
     return out
 
@@ -292,8 +282,16 @@ def answer(ex: Exercise, ctx: Context) -> Outcome:
 # ----------------------------------------------------------------------- gradient field
 
 
-@task("gradient_field", required={"expr": str, "at": str},
-      optional={"wrt": list, "window": list})
+@task("gradient_field", required={"expr": EXPR, "at": POINT},
+      optional={"wrt": VARIABLES,
+                "window": Field(list, "the plotted square, [lo, hi] in both variables "
+                                "(default [-2, 2])", kind="interval")},
+      example='''
+expr = "x*exp(-(x**2 + y**2))"
+wrt = ["x", "y"]
+at = "x=1,y=1/2"
+window = [-2, 2]
+''')
 def gradient_field(ex: Exercise, ctx: Context) -> Outcome:
     """∇f as arrows; θ = atan2(f_y, f_x) and ‖∇f‖ at a point; the slides' atan formula judged."""
     out = Outcome()
@@ -498,16 +496,20 @@ def _vjp_rows() -> list[tuple[str, bool, str]]:
     return rows
 
 
-@task("rules", required={}, optional={"names": list, "sizes": list})
+@task("rules", required={},
+      optional={"names": Field(list, "the rules to certify (default: all)", choices=tuple(RULES),
+                               limit="list_items"),
+                "sizes": Field(list, "sizes n of the random n × n instances (default [2, 3, 5])",
+                               kind="sizes", limit="list_items")},
+      example='''
+names = ["inverse", "det"]
+sizes = [2, 3]
+''')
 def rules(ex: Exercise, ctx: Context) -> Outcome:
     """The notes' differential rules and autodiff identities, each certified on random instances."""
     out = Outcome()
     names = ex.fields.get("names", list(RULES))
-    unknown = [n for n in names if n not in RULES]
-    if unknown:
-        raise InputError(f"{ex.where('names')}: unknown rule(s) {unknown} "
-                         f"(known: {', '.join(RULES)})")
-    sizes = tuple(int(s) for s in ex.fields.get("sizes", [2, 3, 5]))
+    sizes = tuple(ex.fields.get("sizes", [2, 3, 5]))
     rows, tex = [], []
     for name in names:
         ok, detail = certify_rule(RULES[name], sizes)

@@ -31,9 +31,10 @@ from ..backends import jaxutil
 from ..core.errors import InputError
 from ..optim import lab
 from ..optim import plots as optim_plots
-from .common import claimed_value as _claimed
+from .common import claimed_value
 from .model import Boxed, Figure, Math, Outcome, Table, Text
 from .registry import Context, Exercise, task
+from .schema import SEED, Field
 
 #: How far a printed loss may lie from the mean over seeded initializations:
 #: 4 standard deviations of that spread plus half a unit of the 4th decimal printed.
@@ -53,20 +54,54 @@ def _figure(ctx: Context, ex: Exercise, name: str):
     return None if pdf is None else [pdf]
 
 
-def _positive(ex: Exercise, name: str, default, kind=float):
-    value = kind(ex.fields.get(name, default))
-    if not value > 0:
-        raise InputError(f"{ex.where(name)}: must be positive, got {value}")
-    return value
-
-
 # ------------------------------------------------------------------------------ lab_linear
 
 
+#: scikit-learn's digits data set: 1797 images of 8 × 8 pixels.
+DIGITS_IMAGES = 1797
+
+_LR = "learning rate α (default {})"
+
+
 @task("lab_linear", required={},
-      optional={**{k: int for k in SYNTHETIC}, "test_size": float, "split_state": int,
-                "lr": float, "iterations": int, "schedules": list, "inits": int,
-                "print_every": int})
+      optional={"n_samples": Field(int, "make_classification's samples (default 200)", min=1,
+                                   limit="samples"),
+                "n_features": Field(int, "features (default 3)", min=1, limit="features"),
+                "n_informative": Field(int, "informative features (default 3)", min=1,
+                                       limit="features"),
+                "n_redundant": Field(int, "redundant features (default 0)", min=0,
+                                     limit="features"),
+                "n_clusters_per_class": Field(int, "clusters per class (default 1)", min=1,
+                                              limit="clusters"),
+                "n_classes": Field(int, "classes; 2 runs the lab's sigmoid branch (default 4)",
+                                   min=2, limit="classes"),
+                "random_state": Field(int, "make_classification's random_state (default 100)",
+                                      min=0),
+                "test_size": Field(float, "fraction held out for testing (default 0.2)",
+                                   above=0, max=0.9),
+                "split_state": Field(int, "train_test_split's random_state (default 100)",
+                                     min=0),
+                "lr": Field(float, _LR.format(0.01), above=0),
+                "iterations": Field(int, "iterations of each schedule (default 1000)", min=1,
+                                    limit="iterations"),
+                "schedules": Field(list, "the schedules to run (default both)",
+                                   choices=("batch", "sgd"), limit="list_items"),
+                "inits": Field(int, "seeded initializations θ₀ = 0.01·randn (default 16)",
+                               min=1, limit="restarts"),
+                "print_every": Field(int, "iterations between the lab's prints (default 100)",
+                                     min=1, limit="iterations")},
+      claims={**{s: Field(list, f"the printed {s} losses, one per print", kind="floats",
+                          min=0, limit="list_items") for s in ("batch", "sgd")},
+              **{f"{s}_accuracy": Field(float, f"the printed {s} test accuracy (a fraction)",
+                                        min=0, max=1) for s in ("batch", "sgd")},
+              **{f"{s}_seconds": Field(float, f"the printed {s} training time (reported, "
+                                       "not judged)", min=0) for s in ("batch", "sgd")}},
+      example='''
+iterations = 201
+inits = 4
+schedules = ["batch"]
+claimed = { batch = [1.3897, 0.9375, 0.7372], batch_accuracy = 0.9 }
+''')
 def lab_linear(ex: Exercise, ctx: Context) -> Outcome:
     """The lab's linear classifier, its data and schedules; its printed numbers judged."""
     with lab.one_blas_thread():
@@ -75,15 +110,20 @@ def lab_linear(ex: Exercise, ctx: Context) -> Outcome:
 
 def _lab_linear(ex: Exercise, ctx: Context) -> Outcome:
     out = Outcome()
-    settings = {k: int(ex.fields.get(k, v)) for k, v in SYNTHETIC.items()}
-    lr = _positive(ex, "lr", 0.01)
-    iterations = _positive(ex, "iterations", 1000, int)
-    inits = _positive(ex, "inits", 16, int)
-    every = _positive(ex, "print_every", 100, int)
-    schedules = list(ex.fields.get("schedules", ["batch", "sgd"]))
-    bad = [s for s in schedules if s not in ("batch", "sgd")]
-    if bad or not schedules:
-        raise InputError(f"{ex.where('schedules')}: choose from 'batch', 'sgd'; got {bad}")
+    settings = {k: ex.fields.get(k, v) for k, v in SYNTHETIC.items()}
+    lr = float(ex.fields.get("lr", 0.01))
+    iterations = ex.fields.get("iterations", 1000)
+    inits = ex.fields.get("inits", 16)
+    every = ex.fields.get("print_every", 100)
+    schedules = ex.fields.get("schedules", ["batch", "sgd"])
+    if not schedules:
+        raise InputError(f"{ex.where('schedules')}: name at least one of 'batch', 'sgd'")
+    prints = len(range(0, iterations, every))
+    for schedule in schedules:
+        printed = claimed_value(ex, schedule)
+        if printed is not None and len(printed) > prints:
+            raise InputError(f"{ex.where('claimed.' + schedule)}: {len(printed)} printed losses, "
+                             f"but {iterations} iterations printed every {every} give {prints}")
     data = lab.synthetic(**settings, test_size=float(ex.fields.get("test_size", 0.2)),
                          split_state=int(ex.fields.get("split_state", 100)))
     m, d = data.X_train.shape
@@ -198,11 +238,7 @@ def _judge_schedule(ex, out, schedule, runs, every, seconds, inits):
     losses = runs.losses
     shown = list(range(0, losses.shape[1], every))
     mean, sd = losses.mean(axis=0), losses.std(axis=0)
-    claimed = _claimed(ex, schedule)
-    if claimed is not None and (not isinstance(claimed, list) or len(claimed) > len(shown)):
-        raise InputError(f"{ex.where('claimed.' + schedule)}: a list of at most {len(shown)} "
-                         "printed losses (one per print)")
-    claimed = claimed or []
+    claimed = claimed_value(ex, schedule) or []
     rows, misses = [], []
     for j, it in enumerate(shown):
         tol = SPREAD_SIGMAS * sd[it] + PRINT_ROUNDING
@@ -231,14 +267,14 @@ def _judge_schedule(ex, out, schedule, runs, every, seconds, inits):
                   "every printed value lies within the spread of the lab's random start"
                   if not misses else "; ".join(misses))
     acc = runs.accuracy
-    acc_claim = _claimed(ex, f"{schedule}_accuracy")
+    acc_claim = claimed_value(ex, f"{schedule}_accuracy")
     if acc_claim is not None:
         c = float(acc_claim)
         hits = int(np.sum(np.isclose(acc, c, atol=1e-12)))
         out.claim(f"{schedule}: test accuracy {100 * c:.2f}%", hits == len(acc),
                   f"{hits} of {len(acc)} initializations reach exactly {100 * c:.2f}% "
                   f"(accuracies seen: {', '.join(f'{100 * a:.1f}%' for a in np.unique(acc))})")
-    lab_seconds = _claimed(ex, f"{schedule}_seconds")
+    lab_seconds = claimed_value(ex, f"{schedule}_seconds")
     out.add(Text(f"Time ({schedule}, reported, not judged): the workbench trained {inits} "
                  f"initializations at once in {seconds:.2f} s"
                  + (f"; the lab printed {float(lab_seconds):.3g} s for one." if lab_seconds
@@ -249,10 +285,40 @@ def _judge_schedule(ex, out, schedule, runs, every, seconds, inits):
 
 
 @task("lab_images", required={},
-      optional={"n_train": int, "n_test": int, "seed": int, "linear_lr": float,
-                "linear_epochs": int, "hidden": int, "mlp_lr": float, "mlp_epochs": int,
-                "takeaway_lr": float, "takeaway_epochs": int, "step_size": int, "gamma": float,
-                "clip": float, "overshoot_lrs": list})
+      optional={"n_train": Field(int, "training images (default 1000)", min=1,
+                                 max=DIGITS_IMAGES),
+                "n_test": Field(int, "test images, disjoint from them (default 400)", min=1,
+                                max=DIGITS_IMAGES),
+                "seed": SEED,
+                "linear_lr": Field(float, "the linear classifier's " + _LR.format(0.01),
+                                   above=0),
+                "linear_epochs": Field(int, "its epochs (default 100)", min=1, limit="epochs"),
+                "hidden": Field(int, "units per hidden layer (default 100)", min=1,
+                                limit="layer_width"),
+                "mlp_lr": Field(float, "the first MLP's " + _LR.format(0.1), above=0),
+                "mlp_epochs": Field(int, "its epochs (default 100)", min=1, limit="epochs"),
+                "takeaway_lr": Field(float, "the take-away MLP's initial " + _LR.format(0.1),
+                                     above=0),
+                "takeaway_epochs": Field(int, "its epochs (default 500)", min=1,
+                                         limit="epochs"),
+                "step_size": Field(int, "epochs between decays of its rate (default 100)",
+                                   min=1, limit="epochs"),
+                "gamma": Field(float, "the factor of each decay (default 0.5)", above=0, max=1),
+                "clip": Field(float, "its element-wise gradient clip (default 1)", above=0),
+                "overshoot_lrs": Field(list, "learning rates tried for overshooting "
+                                       "(default [0.1, 2, 8])", kind="floats", above=0,
+                                       limit="list_items")},
+      claims={f"{model}_first_loss": Field(float, f"the {words}'s printed first loss", above=0)
+              for model, words in (("linear", "linear classifier"), ("mlp", "first MLP"),
+                                   ("takeaway", "take-away MLP"))},
+      example='''
+n_train = 200
+n_test = 100
+linear_epochs = 20
+mlp_epochs = 20
+takeaway_epochs = 40
+claimed = { mlp_first_loss = 2.302176394750433 }
+''')
 def lab_images(ex: Exercise, ctx: Context) -> Outcome:
     """The lab's image classifiers on scikit-learn's digits, with the lab's own code."""
     with lab.one_blas_thread():
@@ -261,9 +327,12 @@ def lab_images(ex: Exercise, ctx: Context) -> Outcome:
 
 def _lab_images(ex: Exercise, ctx: Context) -> Outcome:
     out = Outcome()
-    seed = int(ex.fields.get("seed", 0))
-    n_train = _positive(ex, "n_train", 1000, int)
-    n_test = _positive(ex, "n_test", 400, int)
+    seed = ex.fields.get("seed", 0)
+    n_train = ex.fields.get("n_train", 1000)
+    n_test = ex.fields.get("n_test", 400)
+    if n_train + n_test > DIGITS_IMAGES:
+        raise InputError(f"{ex.where('n_test')}: digits has {DIGITS_IMAGES} images; "
+                         f"{n_train} + {n_test} requested")
     Xtr, ytr, Xte, yte = lab.digits(n_train, n_test, seed)
     D, K = Xtr.shape[1], 10
     out.add(Text("CIFAR-10 cannot be downloaded here, so its numbers (losses per epoch on a "
@@ -297,8 +366,8 @@ def _linear_classifier(ex, out, Xtr, ytr, Xte, yte, seed, K):
     rel = _linear_vs_jax(clf, Xtr, ytr)
     out.check("ImageLinearClassifier: dW and db equal JAX's gradient of its loss", rel < JAX_TOL,
               f"relative error {rel:.1e} (tolerance {JAX_TOL:g})")
-    lr = _positive(ex, "linear_lr", 0.01)
-    epochs = _positive(ex, "linear_epochs", 100, int)
+    lr = float(ex.fields.get("linear_lr", 0.01))
+    epochs = ex.fields.get("linear_epochs", 100)
     losses = []
     for _ in range(epochs):
         losses.append(clf.compute_loss(Xtr, ytr))
@@ -347,7 +416,7 @@ def _linear_vs_jax(clf, X, y) -> float:
 
 def _initial_loss_claim(ex, out, key, ours, K, model, spread=False, X=None):
     """Small random weights give nearly uniform probabilities: the first loss is about ln K."""
-    claimed = _claimed(ex, key)
+    claimed = claimed_value(ex, key)
     if claimed is None:
         return
     c = float(claimed)
@@ -367,7 +436,7 @@ def _initial_loss_claim(ex, out, key, ours, K, model, spread=False, X=None):
 
 
 def _mlps(ex, out, Xtr, ytr, Xte, yte, seed, K):
-    hidden = _positive(ex, "hidden", 100, int)
+    hidden = ex.fields.get("hidden", 100)
     D = Xtr.shape[1]
     for sizes in ([D, hidden, K], [D, hidden, hidden, K]):
         net = lab.LabMLP(sizes, seed + 1)
@@ -375,16 +444,16 @@ def _mlps(ex, out, Xtr, ytr, Xte, yte, seed, K):
         out.check(f"the lab's backward pass, layers {sizes}, equals JAX's gradient",
                   rel < JAX_TOL, f"relative error {rel:.1e} (tolerance {JAX_TOL:g}; "
                   "random biases keep pre-activations off the ReLU kink)")
-    lr = _positive(ex, "mlp_lr", 0.1)
-    epochs = _positive(ex, "mlp_epochs", 100, int)
+    lr = float(ex.fields.get("mlp_lr", 0.1))
+    epochs = ex.fields.get("mlp_epochs", 100)
     net = lab.LabMLP([D, hidden, K], seed + 1)
     losses, _ = lab.train_mlp(net, Xtr.T, ytr, epochs, lr)
     _initial_loss_claim(ex, out, "mlp_first_loss", losses[0], K, "MLP (one hidden layer)")
-    t_lr = _positive(ex, "takeaway_lr", 0.1)
-    t_epochs = _positive(ex, "takeaway_epochs", 500, int)
-    step = _positive(ex, "step_size", 100, int)
-    gamma = _positive(ex, "gamma", 0.5)
-    clip = _positive(ex, "clip", 1.0)
+    t_lr = float(ex.fields.get("takeaway_lr", 0.1))
+    t_epochs = ex.fields.get("takeaway_epochs", 500)
+    step = ex.fields.get("step_size", 100)
+    gamma = float(ex.fields.get("gamma", 0.5))
+    clip = float(ex.fields.get("clip", 1.0))
     deep = lab.LabMLP([D, hidden, hidden, K], seed + 1)
     d_losses, clipped = lab.train_mlp(deep, Xtr.T, ytr, t_epochs, t_lr, clip, step, gamma)
     _initial_loss_claim(ex, out, "takeaway_first_loss", d_losses[0], K,
@@ -442,8 +511,8 @@ def _mlp_vs_jax(net: lab.LabMLP, X, y, rng) -> float:
 def _overshoot(ex, out, Xtr, ytr, seed, K):
     """Does a high learning rate make the loss rise? Count rises and measure η·λ_max."""
     lrs = [float(v) for v in ex.fields.get("overshoot_lrs", [0.1, 2.0, 8.0])]
-    hidden = _positive(ex, "hidden", 100, int)
-    epochs = _positive(ex, "mlp_epochs", 100, int)
+    hidden = ex.fields.get("hidden", 100)
+    epochs = ex.fields.get("mlp_epochs", 100)
     rows, verdicts = [], []
     for lr in lrs:
         net = lab.LabMLP([Xtr.shape[1], hidden, K], seed + 1)
@@ -461,7 +530,7 @@ def _overshoot(ex, out, Xtr, ytr, seed, K):
                   "JAX Hessian-vector products. GD on a quadratic overshoots when α·λ_max > 2."))
     consistent = all(edge > 2 for _, rose, edge in verdicts if rose) and \
         any(rose for _, rose, _ in verdicts)
-    lab_lr = _positive(ex, "mlp_lr", 0.1)
+    lab_lr = float(ex.fields.get("mlp_lr", 0.1))
     at_lab = next((v for v in verdicts if v[0] == lab_lr), None)
     lab_note = ("" if at_lab is None else
                 f"; at the lab's own α = {lab_lr:g} the loss on digits never rises "

@@ -59,7 +59,7 @@ def _claims(spec: TaskSpec, value, key: str, where: str, folder: Path):
     """``claimed`` or ``answer`` checked against the task's declared claim keys."""
     if not spec.claims:
         raise InputError(f"{where}: field '{key}': task '{spec.name}' takes no {key}")
-    if spec.claim_list and isinstance(value, list):   # one table per claimed formula
+    if spec.claim_list and isinstance(value, list):   # one table per claim
         return [_claim_table(spec, item, f"{key}[{i}]", where, folder)
                 for i, item in enumerate(value)]
     return _claim_table(spec, value, key, where, folder)

@@ -88,7 +88,7 @@ def _task(spec: TaskSpec) -> list[str]:
     else:
         out += ["No fields of its own.", ""]
     if spec.claims:
-        form = ("a table, or an array of tables (one per formula)" if spec.claim_list
+        form = ("a table, or an array of tables, one per claim" if spec.claim_list
                 else "a table")
         out += [f"Keys of `claimed` and `answer` ({form}):", ""]
         out += _field_rows(spec.claims, set(), "key") + [""]

@@ -68,7 +68,7 @@ class TaskSpec:
     """A task: its handler, its fields, and the keys of its claims (``claimed``/``answer``).
 
     ``claims`` maps each key to its :class:`Field`; ``claim_list`` marks tasks
-    whose claims are a list of tables (one per formula) rather than one table.
+    whose claims are a list of tables (one per claim) rather than one table.
     """
 
     name: str

@@ -40,8 +40,9 @@ class Field:
     ``kind`` names a reader in :data:`KINDS` (empty: the TOML type is all);
     ``min``/``max`` bound a number inclusively, ``above`` exclusively; ``limit``
     names a row of :data:`workbench.core.limits.LIMITS` bounding an integer
-    (or a list's length); ``choices`` lists the accepted strings; ``required``
-    marks a claim key that every claim table must have.
+    (or a list's length); ``choices`` lists the accepted strings (of every
+    item, for an array); ``required`` marks a claim key that every claim table
+    must have.
     """
 
     type: type | tuple[type, ...]
@@ -76,7 +77,8 @@ class Field:
             bounds.append(f"{'length ' if list in self.types() else ''}"
                           f"≤ {lim.maximum} {lim.unit}")
         if self.choices:
-            bounds.append("one of " + ", ".join(self.choices))
+            bounds.append(("each " if list in self.types() else "")
+                          + "one of " + ", ".join(self.choices))
         return text + (f"; {', '.join(bounds)}" if bounds else "")
 
 
@@ -144,8 +146,11 @@ def read(field: Field, value, where: str, folder: Path):
             limits.check(field.limit, value, where)
     if isinstance(value, list) and field.limit:
         limits.check(field.limit, len(value), f"{where} (its length)")
-    if field.choices and value not in field.choices:
-        raise InputError(f"{where}: {value!r} is not one of {', '.join(field.choices)}")
+    if field.choices:   # a list field: every item is one of the choices
+        for item, at in ([(v, _item(where, i)) for i, v in enumerate(value)]
+                         if isinstance(value, list) else [(value, where)]):
+            if item not in field.choices:
+                raise InputError(f"{at}: {item!r} is not one of {', '.join(field.choices)}")
     if field.kind:
         try:
             return KINDS[field.kind](field, value, where, folder)
@@ -242,6 +247,24 @@ def _units(field, value, where, folder):
     return value
 
 
+def _sizes(field, value, where, folder):
+    if not value:
+        raise InputError(f"{where}: at least one size is needed")
+    for i, v in enumerate(value):
+        check_type(v, (int,), _item(where, i))
+        limits.check("matrix_dimension", v, _item(where, i))
+    return value
+
+
+def _interval(field, value, where, folder):
+    if len(value) != 2:
+        raise InputError(f"{where}: two numbers [lo, hi], got {len(value)}")
+    _floats(field, value, where, folder)
+    if not value[0] < value[1]:
+        raise InputError(f"{where}: lo = {value[0]} must be below hi = {value[1]}")
+    return value
+
+
 def _proof_file(field, value, where, folder):
     path = Path(value)
     if path.is_absolute() or ".." in path.parts or path.suffix != ".toml":
@@ -259,7 +282,7 @@ KINDS: dict[str, Callable] = {
     "expr": _expr, "exprs": _exprs, "matrix_expr": _matrix_expr, "point": _point,
     "names": _names, "name": _name, "number": _number, "numbers": _numbers,
     "proof_file": _proof_file, "limit_value": _limit_value, "floats": _floats,
-    "units": _units,
+    "units": _units, "sizes": _sizes, "interval": _interval,
 }
 
 KIND_WORDS = {
@@ -269,7 +292,9 @@ KIND_WORDS = {
     "number": 'a constant: a number or text such as "1/3"', "numbers": "constants",
     "proof_file": "a proof file, relative to the exercise file's folder or one above it",
     "limit_value": 'a constant, "oo", "-oo" or "dne"', "floats": "numbers",
-    "units": "positive integers",
+    "units": "positive integers", "sizes": "matrix sizes n (n × n), each ≤ "
+    f"{limits.LIMITS['matrix_dimension'].maximum}",
+    "interval": "two numbers [lo, hi], lo < hi",
 }
 
 # Shared declarations: one spelling per concept across tasks.
