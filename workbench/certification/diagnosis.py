@@ -570,7 +570,7 @@ MATRIX_RULES: list[tuple[str, str, Callable[[str], str]]] = [
 
 
 def _holds(derivation, text: str):
-    from .matrix import check_claim as check_matrix_claim
+    from .matrix_claims import check_claim as check_matrix_claim
 
     try:
         return check_matrix_claim(derivation, "gradient", text)

@@ -177,7 +177,10 @@ class Sampler:
         """The evaluator of instance ``j`` for ``step`` (its own instances if it narrows ranges)."""
         key = (j, step.number if step.assume else None, step.where if step.assume else None)
         if key not in self._cache:
-            seed = f"{self.proof.id}:{self.proof.seed}:{self.salt}:{key[1]}:{key[2]}:{j}"
+            # the step's place within the proof, never the file's path: the instances, and
+            # so the sheet, must not depend on where the checkout lives
+            place = key[2].removeprefix(self.proof.where) if key[2] else None
+            seed = f"{self.proof.id}:{self.proof.seed}:{self.salt}:{key[1]}:{place}:{j}"
             self._cache[key] = Evaluator(self.draw(random.Random(seed), j, step.assume),
                                          self.proof.dim)
         return self._cache[key]
