@@ -21,6 +21,7 @@ contract in ``pyproject.toml``, checked by import-linter in the test suite):
 * ``cli``, ``commands`` - the command line, one module per command; ``pytest_plugin`` -
   exercise files and proofs as pytest items;
 * ``sheets`` - LaTeX solution sheets from exercise files;
+* ``grading`` - a class's submissions graded against a key with a rubric;
 * ``tasks`` - exercise tasks: each returns plain blocks that a sheet prints;
 * ``proof``, ``explore``, ``testing`` - machine-checked proofs; the Python front door
   (:func:`function` ...); assertions for a test suite (``workbench.testing``);
