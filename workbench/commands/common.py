@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from collections.abc import Mapping
 
 import sympy as sp
@@ -26,6 +25,7 @@ from ..core import coerce
 from ..core.errors import InputError
 from ..core.parse import parse_assignments, variables_of
 from ..core.printing import to_text
+from ..explore.result import number  # noqa: F401  (the commands' JSON numbers)
 
 
 def _takes_value(action: argparse.Action) -> bool:
@@ -118,15 +118,6 @@ def read_point(text: str | None, variables: list[str]) -> dict[str, sp.Expr] | N
             parts.append(f"unknown {', '.join(extra)}")
         raise InputError(f"--at {text}: {'; '.join(parts)} (variables: {', '.join(variables)})")
     return point
-
-
-def number(value) -> float | None:
-    """A JSON-safe float (NaN and infinities become None)."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
 
 
 def text(expr) -> str:

@@ -1,17 +1,7 @@
 """``workbench fd``: a precision study of numerical derivatives against a 50-digit truth.
 
-Sweeps the step h over [1e-16, 1e-1], measures the relative error of every
-finite-difference method (forward, backward, central, five-point, Richardson,
-complex step) in the chosen working precision, and sets the measured optimal
-step beside the one the error model predicts::
-
-    workbench fd "exp(x)" --at x=1 --dtype float32 --plot study.png --json
-
-JSON keys: ``true``, ``methods`` (per method ``h_opt_theory``,
-``h_opt_measured``, ``min_rel_error`` and more), ``sweep`` (one entry per h),
-``checks``.  Exit 0 when the study ran and its checks passed, 1 when the point
-is not differentiable (both one-sided derivatives are reported) or a check
-failed, 2 on bad input (unknown dtype, h ≤ 0, a point outside the domain).
+The command's body, its JSON keys and exit codes are documented with the body it
+shares with the Python call, :mod:`workbench.explore.fd_call`.
 """
 
 from __future__ import annotations

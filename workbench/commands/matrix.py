@@ -1,16 +1,7 @@
 """``workbench matrix``: gradients and Hessians with respect to vectors and matrices, certified.
 
-    workbench matrix "norm(A @ x - b)**2/2" --wrt x --shapes "A=m,n b=m" --hessian --json
-
-JSON keys (a contract): ``gradient`` (NumPy-evaluable text), ``gradient_latex``,
-``hessian`` and ``hessian_latex`` (with ``--hessian``, vector or scalar
-variables), ``certificate: {verdict, max_rel_error, points_checked, note}``;
-also ``expression``, ``wrt``, ``shapes``, ``layout``, ``differential_latex``,
-``notes``, and for matrix variables ``hvp``/``hvp_latex`` (the Hessian applied
-to a direction V) and ``hessian_kron_latex``; for vector- or matrix-valued
-functions ``jacobian``/``jacobian_latex`` (``gradient`` is then null).
-A formula that fails its certificate is not shown as an answer: its fields
-are null, the failure is in ``certificate``, the exit code is 1.
+The command's body, its JSON keys and exit codes are documented with the body it
+shares with the Python call, :mod:`workbench.explore.matrix_call`.
 """
 
 from __future__ import annotations

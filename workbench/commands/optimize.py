@@ -1,9 +1,7 @@
 """``workbench optimize``: run GD, ascent, momentum, Nesterov or Adam on a function; plot the path.
 
-FUNC is a named test function (``beale``, ``rosenbrock``, ``himmelblau``,
-``booth``, …) or an expression.  Gradients are derived symbolically, compiled,
-and certified at the start point (and random points) before the run; a run that
-diverges is reported as such (exit 1), never as a result.
+The command's body, its JSON keys and exit codes are documented with the body it
+shares with the Python call, :mod:`workbench.explore.optimize_call`.
 """
 
 from __future__ import annotations

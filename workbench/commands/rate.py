@@ -1,9 +1,7 @@
 """``workbench rate``: GD's convergence rate on a quadratic, exact, and measured on a run.
 
-For f(w) = ½wᵀHw with eigenvalues λ of H: κ = λmax/λmin, η* = 2/(λmax + λmin),
-R* = (κ − 1)/(κ + 1), rate(η) = max(|1 − ηλmin|, |1 − ηλmax|); GD diverges for
-η > 2/λmax.  The formulas are exact for exact input, and each is compared with
-the contraction measured on GD runs on diag(λ) (exit 1 if they disagree).
+The command's body, its JSON keys and exit codes are documented with the body it
+shares with the Python call, :mod:`workbench.explore.rate_call`.
 """
 
 from __future__ import annotations

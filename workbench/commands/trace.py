@@ -1,13 +1,7 @@
 """``workbench trace``: forward- or reverse-mode trace of an expression, checked.
 
-    workbench trace "exp(x1 + x2**3)*x3 + sqrt(x3*sin(pi/2*(x1 - x2)))" \\
-        --at x1=2,x2=1,x3=1 --mode forward --seed x1
-
-EXPR is one expression, or named steps separated by ``;``
-(``"z = w*x + b; y = sigmoid(z); L = (y - t)**2/2"``).  Without ``--at`` the
-trace is symbolic.  Exit 0 when the trace agrees with SymPy and JAX, 1 when a
-check fails or the chain rule breaks down at the point (flagged nodes), 2 on
-bad input.
+The command's body, its JSON keys and exit codes are documented with the body it
+shares with the Python call, :mod:`workbench.explore.trace_call`.
 """
 
 from __future__ import annotations
