@@ -588,7 +588,11 @@ class _Grammar:
 
 def parse_tree(text: str) -> Node:
     """The tree of one expression (no ``=``); :class:`ParseError` with a column otherwise."""
-    grammar = _Grammar(tokenize(text), text)
+    return _whole(_Grammar(tokenize(text), text))
+
+
+def _whole(grammar: _Grammar) -> Node:
+    """One sum that uses every token up to the end."""
     try:
         node = grammar.sum()
     except RecursionError:
@@ -857,14 +861,7 @@ def read_answer(text: str, variables: Iterable[str] | None = None) -> LatexAnswe
 
 
 def _side_tree(tokens: list[Token], text: str) -> Node:
-    grammar = _Grammar([*tokens, Token("end", "", len(text) + 1)], text)
-    try:
-        node = grammar.sum()
-    except RecursionError:
-        raise ParseError("answer too complex to read") from None
-    if grammar.peek().kind != "end":
-        raise grammar.fail("unexpected")
-    return node
+    return _whole(_Grammar([*tokens, Token("end", "", len(text) + 1)], text))
 
 
 def _side_value(tokens: list[Token], text: str, variables) -> sp.Expr | None:
