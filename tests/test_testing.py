@@ -237,9 +237,14 @@ def run_pytest(pytester):
     load_all()   # imported once here: pytester drops modules first imported by a run
     pytester.makefile(".toml", hw=SHEET)
 
+    # installed, the entry point loads the plugin already; from a bare checkout, -p does
+    from importlib.metadata import entry_points
+
+    installed = any(e.value == "workbench.pytest_plugin" for e in entry_points(group="pytest11"))
+    load = [] if installed else ["-p", "workbench.pytest_plugin"]
+
     def run(*args) -> tuple[int, str]:
-        result = pytester.runpytest_inprocess("-p", "workbench.pytest_plugin",
-                                              "-p", "no:cacheprovider",
+        result = pytester.runpytest_inprocess(*load, "-p", "no:cacheprovider",
                                               "-p", "no:hypothesispytest", *args)
         return int(result.ret), "\n".join(result.outlines + result.errlines)
 
