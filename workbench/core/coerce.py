@@ -41,12 +41,13 @@ workbench.core.errors.InputError: symbol z is declared imaginary=True; the workb
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Sequence
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from .errors import InputError
+from .errors import InputError, ParseError
 from .parse import parse, symbols_for
 
 #: the method a workbench object implements to be accepted as a function
@@ -169,8 +170,11 @@ def function_of(obj, variables=None, parameters: bool = False) -> tuple[sp.Expr,
         raise InputError(f"the expression uses {', '.join(other)}, not among the variables "
                          f"({', '.join(listed) or 'none'})")
     if isinstance(obj, str) and wanted is not None:
-        # read again with the names declared: a declared variable named e or pi wins
-        expr = parse(obj, [*wanted, *other])
+        # read again with the names declared: a declared variable named e or pi wins.
+        # Only parameters get here, so a name the first reading cancelled (y in y - y)
+        # is a parameter too, and that reading stands.
+        with contextlib.suppress(ParseError):
+            expr = parse(obj, [*wanted, *other])
     return expr, listed
 
 
