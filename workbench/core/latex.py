@@ -48,7 +48,7 @@ import sympy as sp
 
 from .errors import ParseError
 from .functions import sigmoid
-from .parse import CONSTANTS, FUNCTIONS, MAX_DEPTH, MAX_LENGTH, check_power, symbols_for
+from .parse import CONSTANTS, FUNCTIONS, check_power, check_size, symbols_for
 
 #: TeX primitives that act on a TeX run (files, definitions, shell escape): refused by name.
 HOSTILE = frozenset({
@@ -125,18 +125,7 @@ def _prescan(text: str) -> None:
     """Length and nesting depth, checked before the recursive grammar runs."""
     if not isinstance(text, str):
         raise ParseError(f"expected a string, got {type(text).__name__}")
-    if len(text) > MAX_LENGTH:
-        raise ParseError(f"answer too long ({len(text)} characters, at most {MAX_LENGTH})")
-    if not text.strip():
-        raise ParseError("empty answer")
-    depth = 0
-    for col, ch in enumerate(text, 1):
-        if ch in "({[":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise ParseError(f"nesting deeper than {MAX_DEPTH}", token=ch, column=col)
-        elif ch in ")}]":
-            depth -= 1
+    check_size(text, "answer", "({[", ")}]")
 
 
 def tokenize(text: str, strict: bool = True) -> list[Token]:

@@ -98,23 +98,34 @@ def _fail(message: str, node: ast.AST | None, text: str) -> ParseError:
     return ParseError(message, token=line[start:end][:40], column=start + 1, text=text)
 
 
-def _prescan(text: str) -> None:
-    """Cheap checks before Python's parser sees the text (it can recurse deeply)."""
+def check_size(text: str, what: str, opens: str = "([", closes: str = ")]") -> int:
+    """Length and nesting depth of ``text``, checked before a recursive reader sees it.
+
+    Returns the final depth (0 when the brackets balance); raises :class:`ParseError`
+    for an empty or over-long ``what``, or nesting deeper than :data:`MAX_DEPTH`.
+    """
     if len(text) > MAX_LENGTH:
-        raise ParseError(f"expression too long ({len(text)} characters, at most {MAX_LENGTH})")
+        raise ParseError(f"{what} too long ({len(text)} characters, at most {MAX_LENGTH})")
     if not text.strip():
-        raise ParseError("empty expression")
+        raise ParseError(f"empty {what}")
     depth = 0
     for col, ch in enumerate(text, 1):
-        if ch in "([":
+        if ch in opens:
             depth += 1
             if depth > MAX_DEPTH:
                 raise ParseError(f"nesting deeper than {MAX_DEPTH}", token=ch, column=col)
-        elif ch in ")]":
+        elif ch in closes:
             depth -= 1
-        elif ch in ";\n\r" or ord(ch) < 32:
+    return depth
+
+
+def _prescan(text: str) -> None:
+    """Cheap checks before Python's parser sees the text (it can recurse deeply)."""
+    depth = check_size(text, "expression")
+    for col, ch in enumerate(text, 1):
+        if ch in ";\n\r" or ord(ch) < 32:
             raise ParseError("unexpected character", token=ch, column=col)
-    if depth < 0 or depth > 0:
+    if depth != 0:
         raise ParseError("unbalanced parentheses")
 
 
