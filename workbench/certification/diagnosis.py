@@ -57,7 +57,7 @@ from ..core.errors import InputError, WorkbenchError
 from ..core.parse import parse_number
 from ..core.printing import to_text
 from ..symbolic.calculus import gradient, symbols
-from .base import DIGITS
+from .base import DIGITS, TOLERANCES, tolerance
 from .claims import ClaimCheck, check_claim, parse_claim
 from .scalar import random_points
 
@@ -550,13 +550,46 @@ def diagnose_value(
 
 # -- matrix answers -------------------------------------------------------------------------------
 
+#: How a matrix claim (and a mistake in it) is certified: the precision, in words and numbers.
+MATRIX_CERTIFICATE = {
+    "method": "numeric",
+    "precision": "float64",
+    "instances": "random instances at sizes 3 and 4 (seed 1); a square variable also at "
+                 "symmetric ones",
+    "tolerance": tolerance("formula_claim"),
+    "reason": TOLERANCES["formula_claim"].reason,
+}
+
+
 @dataclass
 class MatrixDiagnosis:
-    """A claimed matrix-calculus gradient against the certified one."""
+    """A claimed matrix-calculus gradient against the certified one.
+
+    ``to_dict`` is the ``workbench check --matrix --json`` object: ``verdict``,
+    ``detail``, the contract key ``diagnosis`` (a list of ``{component, kind,
+    detail, certified, method}``, empty when the claim is right or no mistake is
+    certified) and ``certificate``, how the claim and its mistake were judged
+    (float64 on random instances, within the ``formula_claim`` tolerance).
+    """
 
     correct: bool
     mistakes: list[Mistake] = field(default_factory=list)
     detail: str = ""
+
+    @property
+    def verdict(self) -> str:
+        return "correct" if self.correct else "incorrect"
+
+    def to_dict(self) -> dict:
+        return {"verdict": self.verdict, "detail": self.detail,
+                "diagnosis": [m.to_dict() for m in self.mistakes],
+                "certificate": dict(MATRIX_CERTIFICATE)}
+
+    def __str__(self) -> str:
+        lines = [f"claim {self.verdict}: {self.detail}"]
+        lines += [f"  ∇_{m.component}: {m.kind}: {m.detail} (certified numeric, float64, "
+                  f"tolerance {MATRIX_CERTIFICATE['tolerance']:g})" for m in self.mistakes]
+        return "\n".join(lines)
 
 
 #: Hypotheses for matrix answers: kind, words, the claim with that mistake undone.

@@ -1,10 +1,17 @@
-"""``workbench check``: is a claimed gradient right, and if not, what went wrong?"""
+"""``workbench check``: is a claimed gradient right, and if not, what went wrong?
+
+With ``--matrix``, EXPR is a matrix expression (NumPy syntax, as for ``workbench
+matrix``) and the claim a gradient with respect to a vector or matrix; its
+mistakes (transposed / wrong layout such as X⁻¹ for X⁻ᵀ, sign, factor 2,
+assumed symmetry) are certified in float64 on random instances.
+"""
 
 from __future__ import annotations
 
-from ..certification.diagnosis import diagnose
+from ..certification.diagnosis import diagnose, diagnose_matrix
+from ..certification.matrix import solve
 from ..core.errors import InputError
-from ..core.latex import read_answer
+from ..core.latex import latex_to_matrix_text, read_answer
 from .common import add_expr_args, emit, read_function
 
 
@@ -20,10 +27,21 @@ def register(sub) -> None:
     p.add_argument("--claimed-latex", action="append", metavar="TEX", default=[],
                    help="a claimed component in LaTeX (\\frac{\\partial f}{\\partial x} = ...; "
                         "repeat), or the whole gradient (\\nabla f = \\begin{pmatrix}...)")
+    p.add_argument("--matrix", action="store_true",
+                   help="EXPR is a matrix expression (NumPy syntax) and --wrt one vector or "
+                        "matrix; the claim (one --claimed in NumPy syntax or one "
+                        "--claimed-latex such as X^{-T}) is its gradient")
+    p.add_argument("--shapes", help="with --matrix: shape overrides, e.g. 'A=m,n x=n'")
+    p.add_argument("--scalars", help="with --matrix: names that are scalars")
+    p.add_argument("--symmetric", help="with --matrix: matrices assumed symmetric")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
+    if args.matrix:
+        return run_matrix(args)
+    if args.shapes or args.scalars or args.symmetric:
+        raise InputError("--shapes, --scalars and --symmetric belong with --matrix")
     f, names = read_function(args)
     if args.claimed and args.claimed_latex:
         raise InputError("give the claimed gradient with --claimed or with --claimed-latex, "
@@ -58,3 +76,26 @@ def latex_claims(answers: list[str], names: list[str]) -> list:
     by_name = {a.component: a.values[0] for a in read}
     return [by_name[n] for n in names]
 
+
+
+def run_matrix(args) -> int:
+    """The claimed gradient of a matrix expression, with its certified mistake, if any."""
+    claims = args.claimed + args.claimed_latex
+    if len(claims) != 1:
+        raise InputError("with --matrix give exactly one claim: --claimed (NumPy syntax) or "
+                         "--claimed-latex")
+    if not args.wrt or "," in args.wrt:
+        raise InputError("with --matrix, --wrt names the one vector or matrix variable")
+    scalars = [s.strip() for s in (args.scalars or "").split(",") if s.strip()]
+    claimed = (args.claimed[0] if args.claimed
+               else latex_to_matrix_text(args.claimed_latex[0], scalars))
+    truth = solve(args.expr, args.wrt.strip(), args.shapes, args.scalars, args.symmetric)
+    if not truth.ok:
+        raise InputError(f"the gradient of {args.expr} could not be certified, so no claim "
+                         f"is judged against it: {truth.certificate}")
+    result = diagnose_matrix(truth.derivation, claimed)
+    data = {"claimed": claimed, **result.to_dict(),
+            "truth_certificate": str(truth.certificate).splitlines()[0].removeprefix(
+                "certificate: ")}
+    emit(args, data, f"claimed ∇_{args.wrt} = {claimed}\n{result}")
+    return 0 if result.correct else 1

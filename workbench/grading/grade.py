@@ -29,18 +29,19 @@ import csv
 import json
 import re
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import sympy as sp
 
-from ..certification.diagnosis import diagnose, diagnose_value
+from ..certification.diagnosis import diagnose, diagnose_matrix, diagnose_value
 from ..core.errors import WorkbenchError
-from ..core.latex import read_answer
+from ..core.latex import latex_to_matrix_text, read_answer
 from ..core.parse import parse
 from ..core.printing import to_text
+from ..matrix_calculus.parse import read as read_matrix
 from ..plots.grades import class_figure
+from .executors import map_units
 from .key import Key, KeyExercise
 from .submission import RawAnswer, Submission
 
@@ -56,6 +57,8 @@ ADVICE = {
     "term added": "a term appears that is not in the derivative",
     "constant factor": "a constant factor is off",
     "evaluated at the wrong point": "the formula is right but evaluated at another point",
+    "transposed": "the gradient with respect to a matrix or vector has that variable's shape",
+    "assumed symmetric": "the answer is right only for a symmetric matrix, which was not given",
 }
 
 
@@ -81,12 +84,14 @@ def _read(ans: RawAnswer, variables: list[str] | None):
     try:
         if ans.latex:
             read = read_answer(ans.text, variables)
-            return read.component, read.values, read.gradient, read.label
+            # a TOML part names the component its answer does not name itself
+            component = read.component or (ans.part if ans.part in (variables or []) else None)
+            return component, read.values, read.gradient, read.label
         known = variables or []
         name = ans.name[1:] if ans.name.startswith("d") and ans.name[1:] in known else None
         return name, [parse(ans.text, variables)], False, ans.name
     except WorkbenchError as exc:
-        raise _Unreadable(f"line {ans.line}: {exc}") from None
+        raise _Unreadable(f"{ans.where}: {exc}") from None
 
 
 def _read_value(ans: RawAnswer, variables: list[str]):
@@ -111,7 +116,7 @@ def _claims(ex: KeyExercise, answers: list[RawAnswer]) -> dict[str, sp.Expr]:
         elif len(values) == 1:
             out[component or next(order, ex.variables[-1])] = values[0]
         else:
-            raise _Unreadable(f"line {ans.line}: {len(values)} values where "
+            raise _Unreadable(f"{ans.where}: {len(values)} values where "
                               f"{len(ex.variables)} belong")
     return out
 
@@ -125,6 +130,8 @@ def grade_unit(ex: KeyExercise, answers: list[RawAnswer] | None, student: str) -
     try:
         if ex.kind == "gradient":
             _grade_gradient(ex, _claims(ex, answers), result)
+        elif ex.kind == "matrix":
+            _grade_matrix(ex, answers, result)
         else:
             _grade_value(ex, answers, result)
     except _Unreadable as exc:
@@ -159,18 +166,18 @@ def _grade_gradient(ex: KeyExercise, claims: dict[str, sp.Expr], result: UnitRes
 
 def _score_component(ex, v: str, wrong: bool, mistakes: list, result: UnitResult) -> None:
     if not wrong:
-        result.score += ex.points
+        result.score += ex.points_of(v)
         result.feedback.append(f"∂f/∂{v}: correct")
         return
     if not mistakes:
         result.feedback.append(f"∂f/∂{v}: incorrect (no single mistake explains it)")
         return
-    lost = sum(ex.deduction(m.kind) for m in mistakes)
-    result.score += max(0.0, ex.points - lost)
+    lost = sum(ex.deduction(m.kind, v) for m in mistakes)
+    result.score += max(0.0, ex.points_of(v) - lost)
     for m in mistakes:
         result.mistakes.append(m.to_dict())
         result.feedback.append(f"∂f/∂{v}: {m.kind}: {m.detail}; {ADVICE.get(m.kind, '')} "
-                               f"(−{ex.deduction(m.kind):g})")
+                               f"(−{ex.deduction(m.kind, v):g})")
 
 
 def _grade_value(ex: KeyExercise, answers: list[RawAnswer], result: UnitResult) -> None:
@@ -209,6 +216,35 @@ def _grade_value(ex: KeyExercise, answers: list[RawAnswer], result: UnitResult) 
     _status(result)
 
 
+def _grade_matrix(ex: KeyExercise, answers: list[RawAnswer], result: UnitResult) -> None:
+    """The last answer is the claimed gradient: LaTeX (X^{-T}) or NumPy text (inv(X).T)."""
+    ans = answers[-1]
+    try:
+        claimed = (latex_to_matrix_text(ans.text, ex.scalars) if ans.latex
+                   else check_matrix_text(ans.text))
+    except WorkbenchError as exc:
+        raise _Unreadable(f"{ans.where}: {exc}") from None
+    d = diagnose_matrix(ex.derivation, claimed)
+    name = f"∇_{ex.wrt} f"
+    if d.correct:
+        result.score = ex.points
+        result.feedback.append(f"{name}: correct")
+    elif not d.mistakes:
+        result.feedback.append(f"{name}: incorrect (no single mistake explains it)")
+    for m in d.mistakes:
+        result.score = max(0.0, ex.points - ex.deduction(m.kind))
+        result.mistakes.append(m.to_dict())
+        result.feedback.append(f"{name}: {m.kind}: {m.detail}; {ADVICE.get(m.kind, '')} "
+                               f"(−{ex.deduction(m.kind):g})")
+    _status(result)
+
+
+def check_matrix_text(text: str) -> str:
+    """A code answer to a matrix exercise, checked by the matrix parser's reader (not run)."""
+    read_matrix(text)
+    return text
+
+
 def _status(result: UnitResult) -> None:
     if result.score >= result.max_score:
         result.status = "correct"
@@ -218,31 +254,29 @@ def _status(result: UnitResult) -> None:
 
 def _memo(ex: KeyExercise, answers: list[RawAnswer] | None) -> tuple:
     """What a unit's result depends on: the exercise and the answers as written."""
-    return (ex.id, tuple((a.text, a.latex, a.name, a.line) for a in answers or ()))
+    return (ex.id, tuple((a.text, a.latex, a.name, a.where, a.part) for a in answers or ()))
 
 
 def _run(unit: tuple[KeyExercise, list[RawAnswer] | None]) -> UnitResult:
     return grade_unit(unit[0], unit[1], "")
 
 
-def grade_class(key: Key, submissions: list[Submission], jobs: int = 1) -> list[UnitResult]:
+def grade_class(key: Key, submissions: list[Submission], jobs: int = 1,
+                executor=None) -> list[UnitResult]:
     """Every (submission, exercise) unit, in submission then key order.
 
     In a class many students write the same answer: each distinct (exercise,
-    answers) unit is graded once, in a process pool when ``jobs`` > 1, and its
-    result is given to every student who wrote it.
+    answers) unit is graded once, where ``executor`` says (this process, a
+    process pool of ``jobs`` workers, or a Dask cluster: see
+    :func:`workbench.grading.executors.map_units`), and its result is given to
+    every student who wrote it.  The results do not depend on where they ran.
     """
     units = [(ex, sub.answers.get(ex.id), sub.student)
              for sub in submissions for ex in key.exercises]
     distinct: dict[tuple, tuple] = {}
     for ex, answers, _ in units:
         distinct.setdefault(_memo(ex, answers), (ex, answers))
-    work = list(distinct.values())
-    if jobs <= 1 or len(work) <= 1:
-        graded = [_run(u) for u in work]
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            graded = list(pool.map(_run, work, chunksize=max(1, len(work) // (4 * jobs))))
+    graded = map_units(_run, list(distinct.values()), jobs, executor)
     by_memo = dict(zip(distinct, graded, strict=True))
     out = []
     for ex, answers, student in units:
