@@ -7,7 +7,9 @@ answers each exercise with one of a few variants, as a real class does (the
 correct gradient, expanded or not, a flipped sign, a factor 2, a dropped term,
 the components swapped), written in LaTeX with ∂f/∂x labels.  It prints one
 JSON object: the units, the distinct units (each graded once), the seconds and
-the units per second.  A benchmark, not a test: the figure depends on the
+the units per second.  ``--executor dask`` (or a scheduler's address) grades the
+same units on a Dask cluster, as ``workbench grade --executor`` does; the status
+counts are the same.  A benchmark, not a test: the figure depends on the
 machine and on how varied the answers are.
 """
 
@@ -64,15 +66,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--students", type=int, default=100)
     p.add_argument("--exercises", type=int, default=20)
     p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--executor", default=None,
+                   help="processes (default), dask, or a Dask scheduler's address")
     args = p.parse_args(argv)
     key, subs = build(args.students, args.exercises)
     start = time.perf_counter()
-    results = grade_class(key, subs, args.jobs)
+    results = grade_class(key, subs, args.jobs, args.executor)
     seconds = time.perf_counter() - start
     distinct = len({(ex.id, tuple(a.text for a in s.answers[ex.id]))
                     for s in subs for ex in key.exercises})
     print(json.dumps({"students": args.students, "exercises": args.exercises,
-                      "jobs": args.jobs, "units": len(results), "distinct_units": distinct,
+                      "jobs": args.jobs, "executor": args.executor or "processes",
+                      "units": len(results), "distinct_units": distinct,
                       "seconds": round(seconds, 2),
                       "units_per_second": round(len(results) / seconds, 1),
                       "status_counts": dict(Counter(r.status for r in results))}, indent=2))

@@ -18,8 +18,12 @@ from workbench.core.errors import InputError
 from workbench.grading.executors import check_executor, map_units
 from workbench.grading.grade import grade_class, grade_unit, write_reports
 from workbench.grading.key import parse_key
-from workbench.grading.submission import (RawAnswer, read_submission, read_submission_text,
-                                          read_submission_toml)
+from workbench.grading.submission import (
+    RawAnswer,
+    read_submission,
+    read_submission_text,
+    read_submission_toml,
+)
 
 from .test_grading import KEY, KEY_TOML, STUDENTS
 
