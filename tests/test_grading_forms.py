@@ -64,6 +64,24 @@ def test_dask_cluster_gives_the_process_pools_reports_byte_for_byte(tmp_path):
     assert len(on_dask) == 2 + len(subs)
 
 
+def test_a_scheduler_named_by_its_address():
+    distributed = pytest.importorskip("distributed")
+    key, subs = _class(("ann", "bob"))
+    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=1,
+                                  dashboard_address=None) as cluster:
+        on_dask = grade_class(key, subs, executor=cluster.scheduler_address)
+    assert on_dask == grade_class(key, subs, jobs=1)
+
+
+def test_an_unreachable_scheduler_is_bad_input(monkeypatch):
+    pytest.importorskip("distributed")
+    from workbench.grading import executors
+
+    monkeypatch.setattr(executors, "CONNECT_SECONDS", 1)
+    with pytest.raises(InputError, match="cannot reach the Dask scheduler"):
+        map_units(abs, [1], executor="tcp://127.0.0.1:9")
+
+
 @pytest.mark.slow
 def test_grade_command_on_a_local_dask_cluster(cli_json, tmp_path):
     pytest.importorskip("distributed")

@@ -36,6 +36,9 @@ from ..core.errors import InputError
 T = TypeVar("T")
 R = TypeVar("R")
 
+#: Seconds to wait for a named Dask scheduler to answer before the run is refused.
+CONNECT_SECONDS = 30
+
 #: Address schemes of a Dask scheduler.
 SCHEMES = ("tcp://", "tls://", "ws://", "wss://", "inproc://")
 
@@ -96,7 +99,7 @@ def map_units(fn: Callable[[T], R], units: Sequence[T], jobs: int = 1,
                 distributed.Client(cluster) as client:
             return _on_dask(fn, units, client)
     try:
-        client = distributed.Client(executor, timeout=30)
+        client = distributed.Client(executor, timeout=CONNECT_SECONDS)
     except OSError as exc:
         raise InputError(f"--executor {executor}: cannot reach the Dask scheduler: {exc}"
                          ) from None
