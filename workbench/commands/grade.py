@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 
 from ..core.errors import InputError
@@ -55,7 +56,7 @@ def run(args) -> int:
     files = sorted(f for f in folder.iterdir() if f.suffix in SUFFIXES and f.is_file())
     if not files:
         raise InputError(f"{folder}: no submissions (*.md or *.toml) in this folder")
-    twice = [a.stem for a, b in zip(files, files[1:], strict=False) if a.stem == b.stem]
+    twice = [stem for stem, n in Counter(f.stem for f in files).items() if n > 1]
     if twice:
         raise InputError(f"{folder}: two submissions for {twice[0]} ({twice[0]}.md and "
                          f"{twice[0]}.toml); keep one")
