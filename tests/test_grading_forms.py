@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workbench.core.errors import InputError
 from workbench.grading.executors import check_executor, map_units
@@ -348,3 +350,27 @@ def test_two_submissions_for_one_student_are_refused(cli, tmp_path):
     (folder / "ann.toml").write_text(TOML_STUDENTS["ann"], encoding="utf-8")
     code, _, err = cli("grade", str(key), str(folder), "-o", str(tmp_path / "out"))
     assert code == 2 and "two submissions for ann" in err
+
+
+# -- the TOML reader, property-tested -----------------------------------------------------------
+
+_IDS = st.text(alphabet="abcdefghij-0123456789", min_size=1, max_size=8)
+_TEX = st.text(max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(_IDS, st.one_of(_TEX, st.lists(_TEX, max_size=3),
+                                       st.dictionaries(_IDS, _TEX, max_size=3)), max_size=5))
+def test_toml_reader_keeps_every_answer_in_order_and_locates_it(answers):
+    sub = read_submission_toml({"answers": answers}, "s")
+    assert list(sub.answers) == list(answers)
+    for ex_id, value in answers.items():
+        got = sub.answers[ex_id]
+        if isinstance(value, dict):
+            expected = [(t.strip(), part, f"answers.{ex_id}.{part}") for part, t in value.items()]
+        elif isinstance(value, list):
+            expected = [(t.strip(), "", f"answers.{ex_id}[{n}]") for n, t in enumerate(value)]
+        else:
+            expected = [(value.strip(), "", f"answers.{ex_id}")]
+        assert [(a.text, a.part, a.where) for a in got] == expected
+        assert all(a.latex for a in got)
