@@ -10,7 +10,7 @@ killed with ``kill -9`` leaves no worker running.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from multiprocessing import get_context
@@ -18,6 +18,7 @@ from multiprocessing import get_context
 from ..core import limits
 from ..core.errors import WorkbenchError
 from ..core.processes import die_with_parent
+from .cache import OutcomeCache
 from .model import Outcome, Text
 from .registry import TASKS, Context, Exercise, load_all
 
@@ -75,25 +76,46 @@ def run_all(
     work: Sequence[tuple[Exercise, Context]],
     jobs: int | None = None,
     on_done: Callable[[Exercise], None] | None = None,
+    cache: OutcomeCache | None = None,
 ) -> list[Outcome]:
-    """Outcomes of the ``(exercise, context)`` pairs in order, by up to ``jobs`` processes."""
+    """Outcomes of the ``(exercise, context)`` pairs in order, by up to ``jobs`` processes.
+
+    With a ``cache``, kept outcomes are reused and only the others are computed;
+    an outcome is kept only if all its checks passed, so a failure is always
+    recomputed, never replayed.
+    """
     jobs = default_jobs() if jobs is None else jobs
     limits.check("workers", jobs, "-j/--jobs")
-    if jobs <= 1 or len(work) < 2:
-        outcomes = []
-        for ex, ctx in work:
-            outcomes.append(run(ex, ctx))
+    results: dict[int, Outcome] = {}
+    for i, (ex, ctx) in enumerate(work):
+        kept = cache.get(ex, ctx) if cache is not None else None
+        if kept is not None:
+            results[i] = kept
             if on_done:
                 on_done(ex)
-        return outcomes
-    results: dict[int, Outcome] = {}
-    with ProcessPoolExecutor(min(jobs, len(work)), mp_context=get_context("spawn"),
-                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-        # longest-first would balance better, but file order keeps progress readable
-        futures = {pool.submit(run, ex, ctx): i for i, (ex, ctx) in enumerate(work)}
-        for future in as_completed(futures):
-            i = futures[future]
-            results[i] = future.result()
+    todo = [i for i in range(len(work)) if i not in results]
+    for i, outcome in _compute(work, todo, jobs, on_done):
+        results[i] = outcome
+        if cache is not None and outcome.passed:
+            cache.put(*work[i], outcome)
+    return [results[i] for i in range(len(work))]
+
+
+def _compute(work, todo: list[int], jobs: int, on_done) -> Iterator[tuple[int, Outcome]]:
+    """``(i, outcome)`` for each index in ``todo``, in this process or by a pool of ``jobs``."""
+    if jobs <= 1 or len(todo) < 2:  # one exercise: starting a worker costs more than it saves
+        for i in todo:
+            outcome = run(*work[i])
             if on_done:
                 on_done(work[i][0])
-    return [results[i] for i in range(len(work))]
+            yield i, outcome
+        return
+    with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=get_context("spawn"),
+                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+        # longest-first would balance better, but file order keeps progress readable
+        futures = {pool.submit(run, *work[i]): i for i in todo}
+        for future in as_completed(futures):
+            i, outcome = futures[future], future.result()
+            if on_done:
+                on_done(work[i][0])
+            yield i, outcome
