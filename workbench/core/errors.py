@@ -44,7 +44,7 @@ class ParseError(WorkbenchError):
         self.column = column
         self.text = text
         where = f" at column {column}" if column else ""
-        shown = f" {token!r}" if token else ""
+        shown = f" '{token}'" if token else ""  # quoted as typed: a repr doubles backslashes
         super().__init__(f"{message}{shown}{where}",
                          location={"token": token, "column": column} if token or column else None)
 
