@@ -464,7 +464,7 @@ def steps(f: sp.Expr, x: sp.Symbol, textbook_result: bool = True) -> Derivation:
     >>> x = sp.Symbol("x", real=True)
     >>> d = steps(sp.sin(x)/x, x)
     >>> d.steps[0].rule, d.final
-    ('quotient rule', (x*cos(x) - sin(x))/x**2)
+    ('quotient rule', cos(x)/x - sin(x)/x**2)
     """
     d = differentiate(f, x)
     if textbook_result:
