@@ -364,20 +364,20 @@ class StepText(TextPrinter):
 
 
 def differentiate(f: sp.Expr, x: sp.Symbol) -> Derivation:
-    """The steps of d/dx[f] (not yet verified): each part differentiated once, outermost first.
+    """The steps of d/dx[f] (not yet verified): each part differentiated once, depth first.
 
     >>> x = sp.Symbol("x", real=True)
     >>> [s.note for s in differentiate(sp.exp(3*x), x).steps]
     ['chain rule: exp', 'constant factor']
     """
     steps: dict[sp.Expr, Step] = {}
-    todo = [f]
+    todo = [f]  # depth first: each part's steps follow the step that uses it
     while todo:
-        u = todo.pop(0)
+        u = todo.pop()
         if u in steps:
             continue
         steps[u] = _step(u, x)
-        todo.extend(steps[u].uses)
+        todo.extend(reversed(steps[u].uses))
     return Derivation(f, x, list(steps.values()), _combine(list(steps.values()), x))
 
 
