@@ -197,3 +197,37 @@ def test_cli_derive_steps_json(cli):
     assert {"rule", "lhs", "rhs", "lhs_latex", "rhs_latex"} <= set(rows[0])
     assert rows[-1]["rhs"] == "2·x·y" and rows[-1]["rule"] == "the steps combined"
     assert d["steps"]["y"][-1]["rhs"] == "x^2"
+
+
+# ------------------------------------------------------------------ solution sheets
+
+
+def test_sheet_shows_the_slides_chain_rule_with_steps_and_textbook_answer():
+    from workbench.tasks.loader import load
+    from workbench.tasks.model import Boxed, Steps
+    from workbench.tasks.registry import Context
+    from workbench.tasks.runner import run
+
+    from .conftest import ROOT
+
+    course = load(ROOT / "exercises" / "slides.toml")
+    ex = next(e for e in course.exercises if e.id == "chain-dz-dt")
+    out = run(ex, Context(figures=False))
+    notes = {row[2] for b in out.blocks if isinstance(b, Steps) for row in b.rows}
+    assert {"chain rule", "chain rule: sin", "chain rule: cos", "power rule"} <= notes
+    answer = next(b for b in out.blocks if isinstance(b, Boxed)).latex
+    assert r"- 46 \sin{\left(4 t \right)} - 72 \cos{\left(4 t \right)}" in answer
+    verified = [c for c in out.checks if c.name.startswith("derivation steps verified")]
+    assert verified and all(c.passed for c in verified)
+
+
+def test_sheet_reports_a_derivation_that_does_not_verify(monkeypatch):
+    from workbench.tasks import derivation
+    from workbench.tasks.model import Outcome, Steps
+
+    key = next(k for k, r in RULES.items() if r.name == "power rule")
+    monkeypatch.setitem(RULES, key, Rule("power rule", lambda u, v: (u.exp * u, ())))
+    out = Outcome()
+    derivation.partials(out, x**3 + x, ["x"])
+    assert not out.passed and "step 2 (power rule)" in out.checks[-1].detail
+    assert not any(isinstance(b, Steps) for b in out.blocks)  # never shown
