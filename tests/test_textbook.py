@@ -10,7 +10,8 @@ import sympy as sp
 from workbench.core import budget
 from workbench.core.parse import parse
 from workbench.core.printing import to_text
-from workbench.symbolic import calculus, textbook as textbook_mod
+from workbench.symbolic import calculus
+from workbench.symbolic import textbook as textbook_mod
 from workbench.symbolic.textbook import FORMS, textbook, textbook_form
 
 from .conftest import BEALE, ROOT

@@ -308,8 +308,9 @@ class Derivation:
 
     def __str__(self) -> str:
         p = self.partial
-        return "\n".join(f"{to_text(a, p)} = {to_text(b, p)}" + (f"    ({n})" if n != RESULT else "")
-                         for a, b, n in self.equations())
+        rule = {RESULT: ""}  # the last row is the result, not a rule
+        return "\n".join(f"{to_text(a, p)} = {to_text(b, p)}{rule.get(n, f'    ({n})')}"
+                          for a, b, n in self.equations())
 
     def __repr__(self) -> str:
         return f"<derivation of d/d{self.x}: {len(self.steps)} steps>"

@@ -5,8 +5,9 @@ rule's dz/dt comes out as ``72 sin²(2t) − 46 sin(4t) − 72 cos²(2t)`` where
 textbook writes ``−46 sin 4t − 72 cos 4t``.  "Simplest" is made precise here:
 
 * **candidates** — the raw result and what ``simplify``, ``trigsimp`` (also
-  with Fu's products-to-sums rules), ``factor``, ``collect`` (in the free variables), ``expand_trig`` followed by
-  ``trigsimp``, ``cancel`` and ``together`` make of it (:data:`FORMS`), each
+  with Fu's products-to-sums rules), ``factor``, ``collect`` (in the free
+  variables), ``expand_trig`` followed by ``trigsimp``, ``cancel`` and
+  ``together`` make of it (:data:`FORMS`), each
   under the bounded simplifier's budget (:mod:`workbench.core.budget`: counted
   operations decide whether a form is tried, a clock only aborts);
 * **the rule** — fewest operations (``sympy.count_ops``), ties broken by the
