@@ -130,7 +130,7 @@ def test_text_has_no_python_syntax_and_latex_is_aligned():
     d = steps(parse("x**2*exp(-x)"), x)
     text = str(d)
     assert "**" not in text and "Derivative" not in text and "product rule" in text
-    assert d._repr_latex_().count("&=") == len(d.steps) + 1
+    assert d._repr_latex_().count("&=") == len(d.steps) + 2  # f, the steps, the result
     assert r"\frac{d}{d x}" in d.latex()
 
 

@@ -135,9 +135,10 @@ class Function:
         """∂f/∂x as named rule applications, every step verified (see :func:`steps`).
 
         >>> print(function("x*exp(x)").steps())
-        d/dx[x·exp(x)] = x·d/dx[exp(x)] + exp(x)    (product rule)
+        f = x·exp(x)
+        df/dx = x·d/dx[exp(x)] + exp(x)    (product rule)
         d/dx[exp(x)] = exp(x)    (known derivative: exp)
-        d/dx[x·exp(x)] = (x + 1)·exp(x)
+        df/dx = (x + 1)·exp(x)
         """
         return steps(self, variable)
 

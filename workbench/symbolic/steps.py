@@ -37,10 +37,11 @@ rule (a product rule with a sign flipped) is rejected with the step and rule nam
 >>> [s.rule for s in d.steps]
 ['product rule', 'power rule', 'known derivative']
 >>> print(d)
-d/dx[x^2·sin(x)] = x^2·d/dx[sin(x)] + sin(x)·d/dx[x^2]    (product rule)
+f = x^2·sin(x)
+df/dx = x^2·d/dx[sin(x)] + sin(x)·d/dx[x^2]    (product rule)
 d/dx[x^2] = 2·x    (power rule)
 d/dx[sin(x)] = cos(x)    (known derivative: sin)
-d/dx[x^2·sin(x)] = x^2·cos(x) + 2·x·sin(x)
+df/dx = x^2·cos(x) + 2·x·sin(x)
 >>> verify(d).ok
 True
 """
@@ -52,6 +53,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from ..core import budget
 from ..core.errors import WorkbenchError
@@ -271,6 +273,7 @@ class Derivation:
     result: sp.Expr  # what the steps give, parts substituted in
     shown: sp.Expr | None = None  # the result as printed (a certified textbook form)
     verification: Verification | None = None
+    name: str = "f"  # what the function is called on the page: df/dx, not d/dx[the whole of f]
 
     @property
     def final(self) -> sp.Expr:
@@ -282,9 +285,14 @@ class Derivation:
         return len(self.f.free_symbols) > 1
 
     def equations(self) -> list[tuple[sp.Expr, sp.Expr, str]]:
-        """``(d/dx[u], rhs, note)`` for every step, then the whole derivative and the result."""
-        out = [(s.derivative(), s.rhs, s.note) for s in self.steps]
-        return [*out, (sp.Derivative(self.f, self.x), self.final, RESULT)]
+        """``(d/dx[u], rhs, note)`` for every step, then the whole derivative and the result.
+
+        The derivative of the whole function is written by its name (df/dx), so
+        that the long expression f is not repeated in a step's left side.
+        """
+        whole = sp.Derivative(sp.Function(self.name)(self.x), self.x)
+        out = [(whole if s.lhs == self.f else s.derivative(), s.rhs, s.note) for s in self.steps]
+        return [*out, (whole, self.final, RESULT)]
 
     def rows(self) -> list[tuple[str, str, str]]:
         """``(lhs, rhs, note)`` LaTeX rows (the sheets' Steps block), the result last."""
@@ -300,7 +308,8 @@ class Derivation:
 
     def latex(self) -> str:
         """An ``aligned`` block: one equation per row, the rule on the right."""
-        rows = [rf"{lhs} &= {rhs} && \text{{{note}}}" for lhs, rhs, note in self.rows()]
+        head = rf"{self.name} &= {to_latex(self.f)} \\"  # what f is, then its derivative
+        rows = [head] + [rf"{lhs} &= {rhs} && \text{{{note}}}" for lhs, rhs, note in self.rows()]
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
     def _repr_latex_(self) -> str:
@@ -309,8 +318,9 @@ class Derivation:
     def __str__(self) -> str:
         p = self.partial
         rule = {RESULT: ""}  # the last row is the result, not a rule
-        return "\n".join(f"{to_text(a, p)} = {to_text(b, p)}{rule.get(n, f'    ({n})')}"
-                          for a, b, n in self.equations())
+        return "\n".join([f"{self.name} = {to_text(self.f)}"] + [
+            f"{to_text(a, p)} = {to_text(b, p)}{rule.get(n, f'    ({n})')}"
+            for a, b, n in self.equations()])
 
     def __repr__(self) -> str:
         return f"<derivation of d/d{self.x}: {len(self.steps)} steps>"
@@ -331,6 +341,8 @@ class StepTex(TexPrinter):
     def _print_Derivative(self, expr):
         d, var = _d_of(self, expr)
         d = r"\partial" if d == "∂" else "d"
+        if isinstance(expr.expr, AppliedUndef):  # the function by its name: df/dx
+            return rf"\frac{{{d} {expr.expr.func.__name__}}}{{{d} {self._print(var)}}}"
         return (rf"\frac{{{d}}}{{{d} {self._print(var)}}}"
                 rf"\left[{self._print(expr.expr)}\right]")
 
@@ -354,6 +366,8 @@ class StepText(TextPrinter):
 
     def _print_Derivative(self, expr):
         d, var = _d_of(self, expr)
+        if isinstance(expr.expr, AppliedUndef):  # the function by its name: df/dx
+            return f"{d}{expr.expr.func.__name__}/{d}{self._print(var)}"
         return f"{d}/{d}{self._print(var)}[{self._print(expr.expr)}]"
 
     def _print_Pow(self, expr, rational=False):

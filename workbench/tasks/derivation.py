@@ -76,6 +76,7 @@ def chain(out: Outcome, outer: sp.Expr, inner: dict[sp.Symbol, sp.Expr], t: sp.S
             problems.append(str(exc))
             continue
         _show(out, d_out, f"∂f/∂{xi}")
+        d_in.name = str(xi)  # dx/dt, not df/dt
         _show(out, d_in, f"d{xi}/d{t}")
         total += d_out.final.subs(inner, simultaneous=True) * d_in.final
         terms.append(rf"\frac{{\partial f}}{{\partial {to_latex(xi)}}}"
