@@ -68,6 +68,12 @@ def test_known_derivatives_come_from_the_function_table():
     assert verify(differentiate(silu(x) * sp.erf(x), x)).ok
 
 
+def test_a_sympy_function_outside_the_table_uses_sympys_rule_and_verifies():
+    d = steps(sp.sec(x**2), x)
+    assert d.steps[0].note == "chain rule: sec"
+    assert sp.simplify(d.final - 2 * x * sp.tan(x**2) * sp.sec(x**2)) == 0  # sec′ = sec·tan
+
+
 def test_partial_derivative_holds_other_variables_constant():
     d = steps(x**2 * y + sp.sin(y), x)
     assert d.final == 2 * x * y and d.partial
@@ -176,6 +182,7 @@ def test_function_steps_method_and_front_door_agree():
     assert [s.rule for s in d.steps] == ["product rule", "known derivative"]
     assert d.final == sp.diff(parse("x*sin(x)"), x)
     assert d._repr_latex_().startswith("$$")
+    assert repr(d) == str(d) and str(d).startswith("f = x·sin(x)")  # what the REPL shows
     assert str(workbench.steps("x*sin(x)")) == str(d)
     assert str(workbench.steps(sp.Symbol("x") * sp.sin(sp.Symbol("x")), "x")) == str(d)
     with pytest.raises(workbench.WorkbenchError, match="name the variable"):

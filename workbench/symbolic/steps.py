@@ -179,7 +179,6 @@ def _known(u, x):
 
 
 def _sympy_rule(u, x):
-    # a node outside the table (a SymPy function given directly): SymPy's own derivative
     return sp.diff(u, x), ()
 
 
@@ -219,7 +218,8 @@ RULES: dict[Callable[[sp.Expr, sp.Symbol], bool], Rule] = {
                                                         chain=True),
     (lambda u, x: u.is_Pow): Rule("logarithmic differentiation", _general_power),
     (lambda u, x: _row(u) is not None): Rule("known derivative", _known, chain=True),
-    (lambda u, x: True): Rule("SymPy's derivative", _sympy_rule),
+    # a function outside the table (a SymPy function given directly): SymPy's own rule
+    (lambda u, x: True): Rule("known derivative", _sympy_rule, chain=True),
 }
 
 
@@ -233,16 +233,16 @@ def _step(u: sp.Expr, x: sp.Symbol) -> Step:
     name, detail = rule.name, ""
     if rule.chain and not _inner_is_x(u, x):
         name, detail = "chain rule", _outer(u, x)
-    elif rule.chain and _row(u) is not None:
-        detail = _row(u).name
+    elif rule.chain and u.is_Function:
+        detail = _outer(u, x)
     return Step(name, u, rhs, x, uses, detail)
 
 
 def _outer(u: sp.Expr, x: sp.Symbol) -> str:
     """The outer function of a chain, in words: "sin", "power 3", "exponential"."""
     fn = _row(u)
-    if fn is not None:
-        return fn.name
+    if fn is not None or u.is_Function:
+        return fn.name if fn is not None else type(u).__name__.lower()
     if u.is_Pow and not u.exp.has(x):
         return f"power {to_text(u.exp)}"
     return "exponential"
@@ -322,8 +322,8 @@ class Derivation:
             f"{to_text(a, p)} = {to_text(b, p)}{rule.get(n, f'    ({n})')}"
             for a, b, n in self.equations()])
 
-    def __repr__(self) -> str:
-        return f"<derivation of d/d{self.x}: {len(self.steps)} steps>"
+    def __repr__(self) -> str:  # the REPL shows the derivation itself, as text
+        return str(self)
 
 
 def _d_of(printer, expr: sp.Derivative) -> tuple[str, sp.Symbol]:
