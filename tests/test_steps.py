@@ -202,6 +202,7 @@ def test_cli_derive_steps_json(cli):
     assert code == 0 and d["steps_verified"] is True
     rows = d["steps"]["x"]
     assert {"rule", "lhs", "rhs", "lhs_latex", "rhs_latex"} <= set(rows[0])
+    assert rows[0]["checked"] == "exact"
     assert rows[-1]["rhs"] == "2·x·y" and rows[-1]["rule"] == "the steps combined"
     assert d["steps"]["y"][-1]["rhs"] == "x^2"
 
@@ -238,3 +239,12 @@ def test_sheet_reports_a_derivation_that_does_not_verify(monkeypatch):
     derivation.partials(out, x**3 + x, ["x"])
     assert not out.passed and "step 2 (power rule)" in out.checks[-1].detail
     assert not any(isinstance(b, Steps) for b in out.blocks)  # never shown
+
+
+def test_cli_reports_steps_that_do_not_verify_as_a_failure(cli, monkeypatch):
+    key = next(k for k, r in RULES.items() if r.name == "power rule")
+    monkeypatch.setitem(RULES, key, Rule("power rule", lambda u, v: (u.exp * u, ())))
+    code, out, _ = cli("derive", "x**3 + x", "--steps", "--random", "5")
+    assert code == 1
+    assert "steps NOT VERIFIED, not shown" in out and "step 2 (power rule)" in out
+    assert "df/dx =" not in out

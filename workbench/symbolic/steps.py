@@ -300,11 +300,16 @@ class Derivation:
                 for a, b, note in self.equations()]
 
     def to_dict(self) -> list[dict]:
-        """The steps as [{rule, lhs, rhs, lhs_latex, rhs_latex}], the result last."""
+        """The steps as [{rule, lhs, rhs, lhs_latex, rhs_latex, checked}], the result last.
+
+        ``checked`` says how a verified step was checked: "exact", or "numeric: …".
+        """
         p = self.partial
+        how = self.verification.how if self.verification else []
         return [{"rule": note, "lhs": to_text(a, p), "rhs": to_text(b, p),
-                 "lhs_latex": to_latex(a, p), "rhs_latex": to_latex(b, p)}
-                for a, b, note in self.equations()]
+                 "lhs_latex": to_latex(a, p), "rhs_latex": to_latex(b, p),
+                 "checked": how[i] if i < len(how) else None}
+                for i, (a, b, note) in enumerate(self.equations())]
 
     def latex(self) -> str:
         """An ``aligned`` block: one equation per row, the rule on the right."""
