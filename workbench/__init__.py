@@ -63,6 +63,7 @@ _EXPORTS = {
     "parse": "core.parse",
     "rate": "explore",
     "sheet": "sheets.calls",
+    "steps": "explore",
     "taylor": "explore",
     "to_latex": "core.printing",
     "to_text": "core.printing",

@@ -43,11 +43,12 @@ from .scalar import (
     hessian,
     jacobian,
     limit,
+    steps,
     taylor,
 )
 
 __all__ = [
     "Function", "Result", "certify", "check_claim", "compile", "critical_points", "derive", "fd",
     "function", "gradient", "hessian", "jacobian", "limit", "matrix", "optimize", "rate",
-    "taylor", "trace",
+    "steps", "taylor", "trace",
 ]

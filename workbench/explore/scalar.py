@@ -42,6 +42,7 @@ from ..core.parse import parse_number
 from ..core.printing import to_latex, to_text
 from ..plots import figures
 from ..symbolic import calculus
+from ..symbolic import steps as _steps
 from .result import Result, number
 
 
@@ -129,6 +130,17 @@ class Function:
         """∇²f at a point, exact."""
         subs = self._subs(point)
         return self.hessian().subs(subs, simultaneous=True).applyfunc(sp.simplify)
+
+    def steps(self, variable=None) -> _steps.Derivation:
+        """∂f/∂x as named rule applications, every step verified (see :func:`steps`).
+
+        >>> print(function("x*exp(x)").steps())
+        f = x·exp(x)
+        df/dx = x·d/dx[exp(x)] + exp(x)    (product rule)
+        d/dx[exp(x)] = exp(x)    (known derivative: exp)
+        df/dx = (x + 1)·exp(x)
+        """
+        return steps(self, variable)
 
     def limit(self, variable=None, point=0) -> calculus.Limit:
         """lim f as ``variable → point`` (``"oo"`` for +∞), both one-sided limits reported."""
@@ -290,6 +302,36 @@ def jacobian(fs, variables=None) -> sp.Matrix:
     return calculus.jacobian(exprs, listed)
 
 
+def _one_variable(variable, names: list[str], what: str) -> str:
+    """The variable of a one-variable operation: the one named, or the function's only one."""
+    if variable is None:
+        if len(names) != 1:
+            raise InputError(f"name the variable of the {what} (one of {', '.join(names)})")
+        return names[0]
+    name = coerce.names(variable)
+    if name is None or len(name) != 1:
+        raise InputError(f"the {what} is in one variable, got {variable!r}")
+    if name[0] not in names:
+        raise InputError(f"{name[0]} is not a variable of f ({', '.join(names)})")
+    return name[0]
+
+
+def steps(f, variable=None) -> _steps.Derivation:
+    """∂f/∂x as named rule applications (sum, product, chain ...), each step verified.
+
+    Shows as LaTeX in a notebook and as readable text in the REPL; the result is
+    in textbook form.  A derivation that does not verify raises
+    :class:`~workbench.symbolic.steps.StepError`: it is never shown.
+
+    >>> d = steps("sin(x**2)", "x")
+    >>> [s.note for s in d.steps], d.final
+    (['chain rule: sin', 'power rule'], 2*x*cos(x**2))
+    """
+    expr, names = coerce.function_of(f)
+    x = _one_variable(variable, names, "derivative")
+    return _steps.steps(expr, sp.Symbol(x, real=True))
+
+
 def limit(f, variable, point=0) -> calculus.Limit:
     """lim f as ``variable → point``; other names are parameters (real).
 
@@ -369,13 +411,33 @@ def _at(exprs, subs):
     return [sp.simplify(e.subs(subs, simultaneous=True)) for e in exprs]
 
 
+def _all_steps(expr, names: list[str]) -> tuple[dict, str, bool]:
+    """The verified steps of every partial: (JSON, text, verified); failures are reported."""
+    found, text = {}, []
+    try:
+        for v in names:
+            d = _steps.steps(expr, sp.Symbol(v, real=True))
+            found[v] = d.to_dict()
+            text += ["", f"steps for ∂f/∂{v} (each verified):", str(d)]
+    except _steps.StepError as exc:
+        return {"steps": {}, "steps_verified": False, "steps_problem": str(exc)}, \
+            f"\nsteps NOT VERIFIED, not shown: {exc}", False
+    return {"steps": found, "steps_verified": True}, "\n".join(text), True
+
+
 def derive(f, variables=None, at: Mapping | None = None, with_hessian: bool = False,
-           n_random: int = 100) -> Result:
+           n_random: int = 100, with_steps: bool = False) -> Result:
     """Gradient (and Hessian) of f with its certificate: the same as ``workbench derive --json``.
+
+    ``with_steps`` adds each partial derivative as verified rule applications
+    (``workbench derive --steps``): ``steps`` maps each variable to its rows
+    ``{rule, lhs, rhs, lhs_latex, rhs_latex}``, ``steps_verified`` says they verified.
 
     >>> d = derive("x**2*y", at={"x": 3, "y": 0.5})
     >>> d.to_dict()["gradient_value_exact"], d.certificate.verdict
     (['3', '9'], 'certified')
+    >>> [r["rule"] for r in derive("x*sin(x)", with_steps=True)["steps"]["x"]]
+    ['product rule', 'known derivative: sin', 'the steps combined']
     """
     expr, names = coerce.function_of(f, variables)
     point = None if at is None else _point(at, names)
@@ -404,8 +466,13 @@ def derive(f, variables=None, at: Mapping | None = None, with_hessian: bool = Fa
             data["hessian_value"] = [[number(v) for v in row] for row in hv]
     data["certificate"] = {"verdict": cert.verdict, "max_rel_error": cert.max_rel_error,
                            "points_checked": cert.points_checked, "note": cert.note}
+    text, ok = _derive_text(data), cert.ok
+    if with_steps:
+        found, shown, verified = _all_steps(expr, names)
+        data.update(found)
+        text, ok = text + "\n" + shown, ok and verified
     latex = f"\\nabla f({', '.join(names)}) = {to_latex(sp.Matrix(g))}"
-    return Result("derive", data, _derive_text(data), cert.ok, latex=latex,
+    return Result("derive", data, text, ok, latex=latex,
                   extra={"certificate": cert, "gradient": g, "hessian": H})
 
 

@@ -17,6 +17,8 @@ from ..core.parse import parse, parse_number
 from ..core.printing import to_latex, to_text
 from ..plots import figures as plots
 from ..symbolic import calculus
+from ..symbolic.textbook import textbook, textbook_matrix
+from . import derivation
 from .common import claim_text, expr_and_vars, field_expr, parse_at, verification_table
 from .model import Boxed, Figure, Math, Outcome, Steps, Table, Text
 from .registry import Context, Exercise, task
@@ -73,13 +75,19 @@ def derive(ex: Exercise, ctx: Context) -> Outcome:
     if inner_steps is not None:
         out.add(Text("Chain rule: substitute the inner functions and differentiate, "
                      "dz/dt = Σ ∂f/∂xᵢ · dxᵢ/dt."), inner_steps)
+    if inner_steps is not None and len(names) == 1:
+        inner = {sp.Symbol(k, real=True): parse(v) for k, v in ex.fields["substitute"].items()}
+        derivation.chain(out, outer, inner, sp.Symbol(names[0], real=True))
+    else:
+        derivation.partials(out, f, names)
     grad = calculus.gradient(f, names)
     if ex.fields.get("simplify"):
         grad = [sp.simplify(g) for g in grad]
-    out.add(_grad_steps(names, grad))
+    shown = [textbook(g) for g in grad]  # each certified equal to its derivative
+    out.add(_grad_steps(names, shown))
     H = calculus.hessian(f, names) if ex.fields.get("hessian") else None
     if H is not None:
-        out.add(Text("Hessian:"), Math(r"\nabla^2 f = " + to_latex(H)))
+        out.add(Text("Hessian:"), Math(r"\nabla^2 f = " + to_latex(textbook_matrix(H))))
     point = parse_at(ex, ex.fields["at"]) if "at" in ex.fields else None
     cert = certify(f, names, [point] if point else (), n_random=100, with_hessian=H is not None,
                    grad=grad, hess=H)
@@ -88,7 +96,7 @@ def derive(ex: Exercise, ctx: Context) -> Outcome:
               ", ".join(f"{k} {v:.1e}" for k, v in cert.max_rel_error.items()))
     out.add(verification_table(cert, "gradient" + (" and Hessian" if H is not None else "")))
     if cert.ok:
-        out.add(Boxed("Answer", r"\nabla f = " + to_latex(sp.Matrix(grad))))
+        out.add(Boxed("Answer", r"\nabla f = " + to_latex(sp.Matrix(shown))))
     if point is not None and cert.ok:
         subs = {sp.Symbol(k, real=True): v for k, v in point.items()}
         gv = [sp.simplify(g.subs(subs)) for g in grad]
