@@ -58,6 +58,8 @@ def test_line_of_mixed_kind(box):
     assert (s.equation, s.description, s.value, s.kind) == (x, "the line x = 0", 0, "mixed")
     assert s.kind_detail.startswith("minima where y > 0, maxima where y < 0, degenerate at (0, 0)")
     assert s.degenerate == [{"x": 0, "y": 0}]
+    assert [s.kind_at({"x": 0, "y": v}) for v in (2, -1, 0)] == ["minimum", "maximum", None]
+    assert s.kind_at({"x": 1, "y": 1}) is None  # not on the set
 
 
 @pytest.mark.parametrize("text, kind", [
@@ -173,3 +175,27 @@ def test_notebook_display_is_typeset():
     assert "the circle x² + y² = 1" in html and "**" not in html
     assert "1 critical set(s)" in repr(found)
     assert "**" not in str(found)
+
+
+SHEET = '''
+[sheet]
+title = "T"
+[[exercise]]
+id = "ring"
+title = "Ring"
+task = "critical"
+expr = "(x**2 + y**2 - 1)**2"
+wrt = ["x", "y"]
+claimed = { minimum = "x=0,y=1" }
+'''
+
+
+def test_sheet_shows_the_set_and_accepts_a_minimizer_on_it(tmp_path, cli):
+    p = tmp_path / "ring.toml"
+    p.write_text(SHEET)
+    code, _, _ = cli("sheet", str(p), "-o", str(tmp_path / "out"))
+    tex = (tmp_path / "out" / "ring.tex").read_text()
+    assert code == 0
+    assert "Critical set (not isolated points): the circle x$^2$ + y$^2$ = 1" in tex
+    assert r"x^{2} + y^{2} - 1 = 0" in tex and "where f has a local minimum" in tex
+    assert "**" not in tex

@@ -88,6 +88,24 @@ class CriticalSet:
     kind_detail: str
     degenerate: list[dict[str, sp.Expr]] = field(default_factory=list)
     in_box: bool = False  # the part of the set inside a box
+    #: f − c = hᵐ·b near the set: m, and b reduced modulo h (None when not found)
+    order: int = 0
+    transversal: sp.Expr | None = None
+
+    def kind_at(self, point: Mapping[str, sp.Expr]) -> str | None:
+        """The kind of one point of the set (minimum, maximum, no extremum), or None.
+
+        None when the point is off the set or the test says nothing there (b = 0).
+        """
+        subs = {sp.Symbol(k, real=True): v for k, v in point.items()}
+        if self.transversal is None or sp.simplify(self.equation.subs(subs)) != 0:
+            return None
+        b = sp.N(self.transversal.subs(subs), 50)
+        if not b.is_number or abs(b) < 1e-40:
+            return None
+        if self.order % 2:
+            return "no extremum"
+        return "minimum" if b > 0 else "maximum"
 
     def to_dict(self) -> dict:
         """The JSON object of one set (see ``workbench critical --help``)."""
@@ -146,6 +164,7 @@ def plain(expr: sp.Expr) -> str:
     s = re.sub(r"\*\*\(?(-?\d+)\)?", lambda m: m.group(1).translate(_SUPERSCRIPT), s)
     s = re.sub(r"(?<![\w.])(\d+)\*(?=[A-Za-z(])", r"\1", s)
     s = s.replace("*", "·").replace("sqrt", "√").replace("-", "−")
+    s = re.sub(r"\bpi\b", "π", s)
     return re.sub(r"√\((\w+)\)", r"√\1", s)
 
 
@@ -359,7 +378,8 @@ def _set(f: sp.Expr, h: sp.Expr, xs) -> CriticalSet:
     kind, detail, degenerate = _kind(h, m, sp.expand(B), xs)
     return CriticalSet(h, names, describe(h, xs), len(xs) - 1, r,
                        f"the remainder of f modulo {plain(h)} is {plain(r)}", kind,
-                       f"{detail}; {proof}" if proof else detail, degenerate)
+                       f"{detail}; {proof}" if proof else detail, degenerate,
+                       order=m, transversal=sp.expand(B))
 
 
 def _kind(h, m: int, B: sp.Expr, xs) -> tuple[str, str, list[dict]]:
@@ -416,7 +436,8 @@ def _hyperplanes(f: sp.Expr, p: sp.Poly, x: sp.Symbol, xs) -> list[CriticalSet]:
             continue
         kind, detail, deg = _kind(h, m, lead, xs)
         out.append(CriticalSet(h, names, describe_hyperplane(x, rho, len(xs)), len(xs) - 1,
-                               value, f"f at {x} = {plain(rho)}", kind, detail, deg))
+                               value, f"f at {x} = {plain(rho)}", kind, detail, deg,
+                               order=m, transversal=lead))
     return out
 
 

@@ -213,11 +213,10 @@ def _claim_point(ex, out, found):
     point = parse_at(ex, ex.claimed["minimum"], "claimed.minimum")
     match = [p for p in found.points if p.kind == "minimum" and all(
         sp.simplify(p.point[k] - v) == 0 for k, v in point.items() if k in p.point)]
-    on_min_set = [st for st in found.sets if st.kind == "minimum set" and st.equation.subs(
-        {sp.Symbol(k, real=True): v for k, v in point.items()}, simultaneous=True) == 0]
-    if on_min_set and not match:
+    on_set = [st for st in found.sets if st.kind_at(point) == "minimum"]
+    if on_set and not match:
         out.claim(f"claimed minimum at {ex.claimed['minimum']}", True,
-                  f"it lies on {on_min_set[0].description}, a set of minima")
+                  f"it lies on {on_set[0].description}, where f has a local minimum")
         return
     out.claim(f"claimed minimum at {ex.claimed['minimum']}", bool(match),
               "it is a critical point with positive definite Hessian" if match else
