@@ -199,3 +199,17 @@ def test_sheet_shows_the_set_and_accepts_a_minimizer_on_it(tmp_path, cli):
     assert "Critical set (not isolated points): the circle x$^2$ + y$^2$ = 1" in tex
     assert r"x^{2} + y^{2} - 1 = 0" in tex and "where f has a local minimum" in tex
     assert "**" not in tex
+
+
+def test_sphere_in_three_variables_and_a_factor_without_real_points():
+    # (x² + y² + z² − 1)²: the unit sphere of minima and the maximum at the centre
+    found = calculus.critical_points(parse("(x**2 + y**2 + z**2 - 1)**2"), ["x", "y", "z"])
+    assert found.complete
+    assert [(s.description, s.kind, s.dimension) for s in found.sets] == [
+        ("the sphere x² + y² + z² = 1", "minimum set", 2)]
+    assert [(p.point, p.kind) for p in found.points] == [({"x": 0, "y": 0, "z": 0}, "maximum")]
+    # (x² + y² + 1)²: the common factor x² + y² + 1 has no real zero (proved: its top form
+    # is definite and its only critical value is 1 > 0), so only the minimum (0, 0) is left
+    found = _critical("(x**2 + y**2 + 1)**2")
+    assert found.complete and found.sets == []
+    assert _points(found) == [({"x": 0, "y": 0}, "minimum", 1)]

@@ -11,6 +11,11 @@ Each root of ∇f found by the interval branch and bound becomes a
   to the higher-order test; what neither decides is ``degenerate (undecided)``;
 * the eigenvalues shown are those of the Hessian at the 50-digit point.
 
+A polynomial f is answered exactly instead (:func:`exact_in_box`): when its
+critical points are not isolated (the sets of :mod:`.critical_sets`), and when a
+singular root leaves boxes unsettled that the exact solutions of ∇f = 0 settle.
+A function that is not polynomial keeps its unsettled boxes, reported as such.
+
 >>> from workbench.core.parse import parse
 >>> from workbench.symbolic.calculus import critical_points
 >>> found = critical_points(parse("sin(x)*sin(y)"), ["x", "y"], box="x=-1:1,y=-1:1")
