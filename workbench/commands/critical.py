@@ -3,7 +3,8 @@
 Without ``--box`` polynomial systems are solved exactly on ℝⁿ; with
 ``--box x=a:b,y=c:d`` every critical point in the closed box is found by an
 interval branch and bound and each is proved (see
-:mod:`workbench.symbolic.box_roots`).
+:mod:`workbench.symbolic.box_roots`).  Critical points of a polynomial that are not
+isolated are reported as sets (:mod:`workbench.symbolic.critical_sets`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ def register(sub) -> None:
                        description="Solve grad f = 0 (exactly where possible) and classify each "
                                    "point by the eigenvalues of the Hessian (a higher-order test "
                                    "where it is singular). With --box, every critical point in "
-                                   "the box, each proved, and a proof that none is missing.")
+                                   "the box, each proved, and a proof that none is missing. "
+                                   "Critical points of a polynomial that are not isolated are "
+                                   "reported as sets (JSON 'sets': set, latex, description, "
+                                   "dimension, value, value_proof, kind = minimum set | "
+                                   "maximum set | saddle set | mixed | undecided, kind_detail, "
+                                   "degenerate_points, part = all | inside the box); see the "
+                                   "README's 'Critical sets'.")
     add_expr_args(p, at=False)
     p.add_argument("--box", help="a closed box, e.g. x=-5:5,y=0:pi: find every critical point "
                                  "in it with proof (interval Krawczyk branch and bound)")

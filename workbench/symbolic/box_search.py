@@ -11,6 +11,11 @@ Each root of ∇f found by the interval branch and bound becomes a
   to the higher-order test; what neither decides is ``degenerate (undecided)``;
 * the eigenvalues shown are those of the Hessian at the 50-digit point.
 
+A polynomial f is answered exactly instead (:func:`exact_in_box`): when its
+critical points are not isolated (the sets of :mod:`.critical_sets`), and when a
+singular root leaves boxes unsettled that the exact solutions of ∇f = 0 settle.
+A function that is not polynomial keeps its unsettled boxes, reported as such.
+
 >>> from workbench.core.parse import parse
 >>> from workbench.symbolic.calculus import critical_points
 >>> found = critical_points(parse("sin(x)*sin(y)"), ["x", "y"], box="x=-1:1,y=-1:1")
@@ -27,18 +32,28 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
+from ..core import budget
 from ..core.digits import DIGITS
 from ..core.errors import InputError
 from . import box_roots
-from .calculus import CriticalPoint, CriticalPoints, hessian_eigenvalues
+from .calculus import CriticalPoint, CriticalPoints, classify_solutions, hessian_eigenvalues
+from .critical_sets import Decomposition, meets_box
 from .intervals import supported
 from .kinds import UNDECIDED, kind_exact, kind_from_enclosure
+from .roots import BEZOUT_MAX, Solution, bezout, is_polynomial, solve_polynomial
 
 
 def box_critical_points(f: sp.Expr, xs: Sequence[sp.Symbol], g: list[sp.Expr], H: sp.Matrix,
                         box: dict[str, tuple[sp.Expr, sp.Expr]], max_boxes: int | None = None,
-                        max_depth: int | None = None) -> CriticalPoints:
-    """Every critical point of f in the closed ``box``, proved; see the module docstring."""
+                        max_depth: int | None = None,
+                        sets: Decomposition | None = None) -> CriticalPoints:
+    """Every critical point of f in the closed ``box``, proved; see the module docstring.
+
+    ``sets``: the critical sets of a polynomial f (:func:`.critical_sets.decomposition`);
+    then the answer is exact, with no interval search.
+    """
+    if sets is not None:
+        return exact_in_box(f, xs, H, sets, box)
     bad = supported(f)
     if bad:
         raise InputError(f"a box search needs a smooth function: {bad} has no interval "
@@ -49,6 +64,14 @@ def box_critical_points(f: sp.Expr, xs: Sequence[sp.Symbol], g: list[sp.Expr], H
     points = [_point(f, f_mp, xs, H, r) for r in found.roots]
     points += _exact_in_unsettled(f, xs, g, H, found, box, points)
     points.sort(key=lambda p: tuple(p.numeric.values()))
+    stopped = any("work limit" in why for _, _, why in found.unsettled)
+    if not found.complete and not stopped and is_polynomial(g, xs) and bezout(
+            g, xs) <= BEZOUT_MAX:
+        # a singular root stops Krawczyk; the exact solutions settle the whole box (a work
+        # limit the user set is honoured as it is)
+        exact = budget.bounded(lambda: solve_polynomial(g, xs), "the Gröbner basis of ∇f = 0")
+        if exact is not None and exact.complete:
+            return exact_in_box(f, xs, H, Decomposition([], exact.solutions), box)
     names = [str(x) for x in xs]
     unsettled = [{"box": {v: [a, b] for v, a, b in zip(names, lo, hi, strict=True)},
                   "reason": why} for lo, hi, why in found.unsettled]
@@ -62,6 +85,69 @@ def box_critical_points(f: sp.Expr, xs: Sequence[sp.Symbol], g: list[sp.Expr], H
     return CriticalPoints(points, found.complete, "interval-krawczyk", note, box, unsettled,
                           found.unsettled_count,
                           {"boxes": found.boxes, "splits": found.splits, "depth": found.depth})
+
+
+def exact_in_box(f: sp.Expr, xs: Sequence[sp.Symbol], H: sp.Matrix, sets: Decomposition,
+                 box: dict[str, tuple[sp.Expr, sp.Expr]]) -> CriticalPoints:
+    """The exact critical points and sets of a polynomial f, restricted to the closed box.
+
+    A point is placed by exact comparison with the box's ends (on a face: flagged
+    ``on_boundary``); a set is kept when it provably meets the box
+    (:func:`.critical_sets.meets_box`).  Whatever cannot be placed makes the
+    answer incomplete, with a note saying what.
+    """
+    ends = [box[str(x)] for x in xs]
+    kept, undecided = [], []
+    for sol in sets.solutions:
+        where = _placed(sol, xs, ends)
+        if where is None:
+            undecided.append(sol)
+        elif where != "outside":
+            kept.append((sol, where == "boundary"))
+    points = classify_solutions(f, xs, H, [sol for sol, _ in kept])
+    boundary = {tuple(str(sol.values[x]) for x in xs) for sol, on in kept if on}
+    for p in points:
+        p.on_boundary = tuple(str(p.point[str(x)]) for x in xs) in boundary
+    in_box, unknown = [], []
+    for st in sets.sets:
+        meets = meets_box(st.equation, xs, ends)
+        if meets is None:
+            unknown.append(st.description)
+        elif meets:
+            st.in_box = True
+            st.degenerate = [p for p in st.degenerate
+                             if _placed(Solution({x: p[str(x)] for x in xs}), xs, ends)
+                             not in ("outside", None)]
+            in_box.append(st)
+    complete = sets.complete and not undecided and not unknown
+    if complete:
+        note = ("every critical point in the closed box: the exact real solutions of the "
+                "polynomial system ∇f = 0 that lie in it" + (
+                    ", on the parts of the critical sets inside it or isolated" if in_box else ""))
+    else:
+        parts = ([sets.note] if not sets.complete else []) + (
+            [f"{len(undecided)} exact point(s) too close to a face to place"] if undecided
+            else []) + ([f"whether {', '.join(unknown)} meets the box was not decided"]
+                        if unknown else [])
+        note = "; ".join(parts)
+    return CriticalPoints(points, complete, "groebner", note, box, sets=in_box)
+
+
+def _placed(sol: Solution, xs, ends) -> str | None:
+    """"inside", "boundary" or "outside" the closed box, by exact comparison; None if undecided."""
+    boundary = False
+    for x, (a, b) in zip(xs, ends, strict=True):
+        v = sp.sympify(sol.values[x])
+        for end, side in ((a, 1), (b, -1)):
+            d = v - end
+            n = sp.N(d, 60)
+            if abs(n) < sp.Float(10) ** -45:
+                if not sol.exact or sp.simplify(d) != 0:
+                    return None
+                boundary = True
+            elif side * n < 0:
+                return "outside"
+    return "boundary" if boundary else "inside"
 
 
 def _point(f, f_mp, xs, H, r: box_roots.BoxRoot) -> CriticalPoint:

@@ -222,11 +222,14 @@ class CriticalPoints:
     unsettled_count: int = 0
     work: dict[str, int] = field(default_factory=dict)
     variables: list[str] = field(default_factory=list)
+    #: non-isolated critical points: :class:`~.critical_sets.CriticalSet` objects
+    sets: list = field(default_factory=list)
 
     def __repr__(self) -> str:
         kinds = ", ".join(p.kind for p in self.points[:6]) + (", ..." if len(self.points) > 6
                                                              else "")
-        return (f"<{len(self.points)} critical point(s) [{kinds}], "
+        sets = f"{len(self.sets)} critical set(s), " if self.sets else ""
+        return (f"<{sets}{len(self.points)} critical point(s) [{kinds}], "
                 f"complete: {'yes' if self.complete else 'not guaranteed'}>")
 
     def to_dict(self) -> dict:
@@ -241,7 +244,8 @@ class CriticalPoints:
             "proved": p.proved,
             "on_boundary": p.on_boundary,
         } for p in self.points]
-        return {"variables": self.variables, "points": points, "complete": self.complete,
+        return {"variables": self.variables, "sets": [s.to_dict() for s in self.sets],
+                "points": points, "complete": self.complete,
                 "method": self.method, "note": self.note,
                 "box": None if self.box is None else {
                     k: [to_text(a), to_text(b)] for k, (a, b) in self.box.items()},
@@ -254,6 +258,8 @@ class CriticalPoints:
         if d["box"] is not None:
             lines.append("box: " + " × ".join(f"[{a}, {b}]" for a, b in d["box"].values())
                          + f" ({', '.join(d['box'])})")
+        for st in self.sets:
+            lines.append("critical set: " + st.text())
         for p in d["points"]:
             at = ", ".join(f"{k} = {v:.10g}" for k, v in p["numeric"].items())
             eig = ", ".join(f"{e:.6g}" for e in p["hessian_eigenvalues"])
@@ -265,7 +271,8 @@ class CriticalPoints:
                 lines.append("    exact: " + ", ".join(f"{k} = {v}"
                                                        for k, v in p["point"].items()))
         if not d["points"]:
-            lines.append("no real critical points" + (" in the box" if d["box"] else ""))
+            lines.append(("no other" if self.sets else "no real") + " critical points"
+                         + (" in the box" if d["box"] else ""))
         lines.append("complete: " + ("yes" if d["complete"] else "not guaranteed")
                      + f" ({d['note']})")
         for u in d["unsettled"]:
@@ -285,9 +292,21 @@ class CriticalPoints:
         complete = "complete" if self.complete else "not guaranteed complete"
         where = "" if self.box is None else " in the box " + html.escape(" × ".join(
             f"[{to_text(a)}, {to_text(b)}]" for a, b in self.box.values()))
-        return (f"<table><caption>{len(self.points)} critical point(s){where}, {complete} "
+        sets = "".join(f"<li>{html.escape(s.text())}: ${s.latex()}$</li>" for s in self.sets)
+        sets = f"<p>Critical sets (not isolated points):</p><ul>{sets}</ul>" if sets else ""
+        return (f"{sets}<table><caption>{len(self.points)} critical point(s){where}, {complete} "
                 f"({html.escape(self.note)})</caption><tr>{head}<th>kind</th><th>f</th>"
                 f"<th>Hessian eigenvalues</th></tr>{rows}</table>")
+
+    def _repr_latex_(self) -> str | None:
+        """The sets and the points as one LaTeX display (kinds in words)."""
+        rows = [s.latex() for s in self.sets]
+        for p in self.points:
+            at = ", ".join(to_latex(p.point[v]) for v in self.variables)
+            rows.append(rf"({at}): \text{{{p.kind}}},\ f = {to_latex(p.value)}")
+        if not rows:
+            return None
+        return r"$\begin{array}{l}" + r" \\ ".join(rows) + r"\end{array}$"
 
 
 def classify(eigenvalues: Sequence[float], tol: float = 1e-20) -> str:
@@ -349,50 +368,75 @@ def critical_points(
     the work by counts.  Degenerate points get the higher-order test of
     :mod:`workbench.symbolic.kinds`.
 
+    Critical points that are not isolated (a polynomial whose partial derivatives
+    share a factor h) are reported as **sets** {h = 0}, named, with the value of f
+    on them and their kind (:mod:`workbench.symbolic.critical_sets`); the points
+    off the sets are solved exactly.  With a box, the parts of the sets inside it.
+
     >>> from workbench.core.parse import parse
+    >>> found = critical_points(parse("(x**2 + y**2 - 1)**2"), ["x", "y"])
+    >>> [(s.description, s.kind, s.value) for s in found.sets]
+    [('the circle x² + y² = 1', 'minimum set', 0)]
+    >>> found.complete, [(p.point, p.kind) for p in found.points]
+    (True, [({'x': 0, 'y': 0}, 'maximum')])
     >>> found = critical_points(parse("x**2 - 2*x + cos(y)"), ["x", "y"], box="x=-1:2,y=-1:1")
     >>> found.complete, [(p.point, p.kind) for p in found.points]
     (True, [({'x': 1, 'y': 0}, 'saddle')])
     """
+    from .critical_sets import decomposition
     from .roots import solve_gradient
 
     xs = symbols(variables)
+    names = [str(x) for x in xs]
     g = gradient(f, xs)
     H = hessian(f, xs)
+    sets = decomposition(f, g, xs)
     if box is not None:
         from .box_search import box_critical_points
 
-        found_in_box = box_critical_points(f, xs, g, H, read_box(box, [str(x) for x in xs]),
-                                           max_boxes, max_depth)
-        found_in_box.variables = [str(x) for x in xs]
+        found_in_box = box_critical_points(f, xs, g, H, read_box(box, names), max_boxes,
+                                           max_depth, sets)
+        found_in_box.variables = names
         return found_in_box
+    if sets is not None:
+        note = (SETS_COMPLETE if sets.complete else f"{sets.note}; {NOT_COMPLETE_ON_RN}")
+        return CriticalPoints(classify_solutions(f, xs, H, sets.solutions), sets.complete,
+                              "groebner", note, variables=names, sets=sets.sets)
     found = solve_gradient(g, xs)
+    points = classify_solutions(f, xs, H, found.solutions)
+    note = found.note if found.complete else f"{found.note}; {NOT_COMPLETE_ON_RN}"
+    return CriticalPoints(points, found.complete, found.method, note, variables=names)
+
+
+#: The note of a complete answer with critical sets.
+SETS_COMPLETE = ("every critical point lies on a listed set or is a listed point (exact: the "
+                 "sets are the real zeros of the factors of gcd(∂f/∂x₁, …, ∂f/∂xₙ), the points "
+                 "the real solutions of ∇f/gcd = 0)")
+
+
+def classify_solutions(f: sp.Expr, xs: Sequence[sp.Symbol], H: sp.Matrix,
+                       solutions: Sequence) -> list[CriticalPoint]:
+    """Critical points from solutions of ∇f = 0 (:class:`~.roots.Solution`), classified.
+
+    Exact points with a singular Hessian get the higher-order test of :mod:`.kinds`.
+    """
+    from .kinds import UNDECIDED, kind_exact
+
     points = []
-    for sol in found.solutions:
+    for sol in solutions:
         Hp = H.subs(sol.values, simultaneous=True)
         eig = hessian_eigenvalues(Hp if sol.exact else Hp.evalf(DIGITS + 10))
         kind = classify(eig)
-        if kind == "degenerate" and sol.exact:
-            from .kinds import kind_exact
-
-            kind = kind_exact(f, xs, sol.values)
-        elif kind == "degenerate":
-            kind = "degenerate (undecided)"
-        points.append(
-            CriticalPoint(
-                point={str(v): sol.values[v] for v in xs},
-                numeric={str(v): float(sp.N(sol.values[v], 30)) for v in xs},
-                value=budget.simplify(f.subs(sol.values, simultaneous=True), VALUE_OPS),
-                kind=kind,
-                eigenvalues=eig,
-                exact=sol.exact,
-                proved=sol.exact and kind != "degenerate (undecided)",
-            )
-        )
+        if kind == "degenerate":
+            kind = kind_exact(f, xs, sol.values) if sol.exact else UNDECIDED
+        points.append(CriticalPoint(
+            point={str(v): sol.values[v] for v in xs},
+            numeric={str(v): float(sp.N(sol.values[v], 30)) for v in xs},
+            value=budget.simplify(f.subs(sol.values, simultaneous=True), VALUE_OPS),
+            kind=kind, eigenvalues=eig, exact=sol.exact,
+            proved=sol.exact and kind != UNDECIDED))
     points.sort(key=lambda p: tuple(p.numeric.values()))
-    note = found.note if found.complete else f"{found.note}; {NOT_COMPLETE_ON_RN}"
-    return CriticalPoints(points, found.complete, found.method, note,
-                          variables=[str(v) for v in xs])
+    return points
 
 
 def read_box(box: Mapping[str, tuple] | str, variables: Sequence[str]

@@ -77,7 +77,8 @@ def _real_roots_exact(p: sp.Poly) -> list[tuple[sp.Expr, sp.Poly]]:
     return out
 
 
-def _is_polynomial(g: Sequence[sp.Expr], xs: Sequence[sp.Symbol]) -> bool:
+def is_polynomial(g: Sequence[sp.Expr], xs: Sequence[sp.Symbol]) -> bool:
+    """Whether every gᵢ is a polynomial in ``xs`` with rational coefficients."""
     try:
         return all(sp.Poly(gi, *xs).domain in (sp.ZZ, sp.QQ) for gi in g)
     except sp.PolynomialError:
@@ -164,6 +165,21 @@ def _solve(g, xs):
         return None
 
 
+def solve_polynomial(g: Sequence[sp.Expr], xs: Sequence[sp.Symbol]) -> Found | None:
+    """Every real solution of a polynomial system over ℚ by a lex Gröbner basis.
+
+    None when the system is not polynomial over ℚ, its Bézout number exceeds
+    :data:`BEZOUT_MAX`, or its solutions are not finitely many.
+
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> [s.values for s in solve_polynomial([x*y, x + y], [x, y]).solutions]
+    [{y: 0, x: 0}]
+    """
+    if not is_polynomial(g, xs):
+        return None
+    return _polynomial(g, xs)
+
+
 def _sympy_solve(g, xs) -> Found | None:
     if sum(sp.count_ops(gi) for gi in g) > SOLVE_OPS:
         return None
@@ -208,7 +224,7 @@ def _newton(g, xs, box: float = 5.0, per_axis: int = 7) -> Found:
 
 def solve_gradient(g: Sequence[sp.Expr], xs: Sequence[sp.Symbol]) -> Found:
     """All real solutions of g = 0 that the strategies above can find."""
-    if _is_polynomial(g, xs):
+    if is_polynomial(g, xs):
         found = _polynomial(g, xs)
         if found is not None:
             return found

@@ -170,11 +170,18 @@ def critical(ex: Exercise, ctx: Context) -> Outcome:
                           for k, v in p.point.items())
         eig = ", ".join(f"{e:.6g}" for e in p.eigenvalues)
         rows.append([f"({where})", p.kind, f"{p.value_float:.10g}", eig, _proof(p)])
-    if box is not None:
+    if box is not None and found.method == "interval-krawczyk":
         ranges = " × ".join(f"[{to_text(a)}, {to_text(b)}]" for a, b in box.values())
         out.add(Text(f"Search box {ranges} (closed): interval arithmetic with outward rounding "
                      "discards the parts where ∇f cannot vanish; the Krawczyk test proves "
                      "exactly one critical point in each remaining part."))
+    elif box is not None:
+        ranges = " × ".join(f"[{to_text(a)}, {to_text(b)}]" for a, b in box.values())
+        out.add(Text(f"Search box {ranges} (closed): the exact solutions of ∇f = 0 that lie "
+                     "in it."))
+    for st in found.sets:
+        out.add(Text("Critical set (not isolated points): " + st.text() + ":"),
+                Math(st.latex()))
     out.add(Text(f"Solutions of ∇f = 0 ({found.note}):"),
             Table(["point", "kind", "f", "Hessian eigenvalues", "proof"], rows, "", (0,)))
     out.check("critical point list complete", found.complete or not ex.fields.get("global_min"),
@@ -214,6 +221,11 @@ def _claim_point(ex, out, found):
     point = parse_at(ex, ex.claimed["minimum"], "claimed.minimum")
     match = [p for p in found.points if p.kind == "minimum" and all(
         sp.simplify(p.point[k] - v) == 0 for k, v in point.items() if k in p.point)]
+    on_set = [st for st in found.sets if st.kind_at(point) == "minimum"]
+    if on_set and not match:
+        out.claim(f"claimed minimum at {ex.claimed['minimum']}", True,
+                  f"it lies on {on_set[0].description}, where f has a local minimum")
+        return
     out.claim(f"claimed minimum at {ex.claimed['minimum']}", bool(match),
               "it is a critical point with positive definite Hessian" if match else
               "no minimum there")
