@@ -171,7 +171,7 @@ def test_auto_keeps_complex_inputs_on_numpy():
 
 
 def test_auto_falls_back_to_jax_without_a_compiler(monkeypatch):
-    monkeypatch.setattr(fused, "compiler", lambda: None)
+    monkeypatch.setattr(fused.cache, "compiler", lambda: None)
     with pytest.raises(fused.NoCompiler, match="needs a C compiler"):
         compile([X * Y], [X, Y], "fused")
     c = compile([X * Y, sp.exp(X)], [X, Y])
@@ -255,9 +255,9 @@ def test_thread_policy(monkeypatch):
     assert fused.threads(10) == 3
     monkeypatch.delenv("WORKBENCH_THREADS")
     assert fused.threads(fused.PARALLEL_MIN_POINTS - 1) == 1
-    monkeypatch.setattr(fused, "_busy_cores", lambda: 0)
+    monkeypatch.setattr(fused.runtime, "_busy_cores", lambda: 0)
     assert fused.threads(10**6) == fused.cores()
-    monkeypatch.setattr(fused, "_busy_cores", lambda: 99)
+    monkeypatch.setattr(fused.runtime, "_busy_cores", lambda: 99)
     assert fused.threads(10**6) == 1
 
 

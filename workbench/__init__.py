@@ -28,7 +28,8 @@ contract in ``pyproject.toml``, checked by import-linter in the test suite):
 * ``optim`` - optimizers, convergence theory, classifiers, factorization;
 * ``certification`` - every result checked against independent references;
 * ``autodiff``, ``matrix_calculus`` - computation graphs and their sweeps; matrix calculus;
-* ``backends`` - compiled evaluation: NumPy, JAX, mpmath, CuPy, fused C kernels;
+* ``backends`` - compiled evaluation: NumPy, JAX, mpmath; fused C kernels (C text in
+  template files) and one CuPy element-wise kernel on a GPU;
 * ``numerics`` - finite differences and precision studies;
 * ``symbolic`` - exact derivation with SymPy: derivatives, limits, critical points;
 * ``plots`` - the figure helpers every engine draws with;

@@ -16,13 +16,17 @@ parser, never from raw user text):
 * ``numpy``  - NumPy with common-subexpression elimination: one temporary array
   per operation.
 * ``fused``  - one generated C loop over the points computing every output
-  (:mod:`workbench.fused`): SIMD, all cores, memory traffic = inputs + outputs.
+  (:mod:`workbench.backends.fused`): SIMD, all cores, memory traffic = inputs + outputs.
 * ``jax``    - the same formulas under ``jax.jit`` (float64; XLA fuses them).
 * ``mpmath`` - arbitrary precision; ``digits`` sets the working precision, and
   the result is an object array of ``mpf``.
-* ``cupy``   - the NumPy code run on the GPU through CuPy.  The same code runs on
-  any array module with NumPy's names: ``array_module=numpy`` runs the GPU code
-  path on the CPU, which is how the test suite checks it without a GPU.
+* ``cupy``   - one CuPy element-wise kernel on the GPU from the fused kernel's
+  body (:mod:`workbench.backends.fused.gpu`: one pass over GPU memory); NumPy
+  code run op by op through CuPy where C cannot print a function.  That op-by-op
+  code runs on any array module with NumPy's names: ``array_module=numpy`` runs
+  it on the CPU, which is how the test suite checks it without a GPU (the
+  kernel body itself is checked as plain C).  ``jax`` with a GPU is the other
+  route to the same hardware.
 
 All float64 backends agree within a few ulps on well-conditioned inputs; the
 test suite checks 1e-12 mixed relative agreement (‖a − b‖∞ / max(‖b‖∞, 1)) on
@@ -167,6 +171,11 @@ def _mpmath(flat, xs, shape, digits):
 
 
 def _cupy(flat, xs, shape, array_module=None):
+    """One CuPy element-wise kernel (the fused CPU kernel's body), or NumPy-style code on the GPU.
+
+    A function C cannot print runs op by op through CuPy instead; ``array_module``
+    runs that op-by-op code on another array module (NumPy: the GPU path on a CPU).
+    """
     if array_module is not None:
         return _array_module(flat, xs, shape, array_module)
     try:
@@ -174,7 +183,18 @@ def _cupy(flat, xs, shape, array_module=None):
     except ImportError:
         raise InputError("the cupy backend needs CuPy and a GPU: pip install 'workbench[gpu]'") \
             from None
-    return _array_module(flat, xs, shape, cupy)
+    from .fused import NotPrintable, gpu
+
+    try:
+        k = gpu.cupy_kernel(flat, xs, cupy)
+    except NotPrintable:
+        return _array_module(flat, xs, shape, cupy)
+
+    def run(*args):
+        out = k(*args)
+        return out.reshape(shape + out.shape[1:])
+
+    return run
 
 
 def _array_module(flat, xs, shape, xp):

@@ -37,7 +37,7 @@ where 2ᵏ would leave the normal range; |x| > :data:`TRIG_LIMIT` for sin and
 cos; |v| > :data:`QUARTER_LIMIT` for quarter turns; NaN and ±∞) the values are
 meaningless; each function has a range check, and a kernel that finds an
 argument out of range recomputes that block of points with libm/libmvec (see
-:mod:`workbench.fused`), so results there are glibc's.  (The check is kept
+:mod:`workbench.backends.fused`), so results there are glibc's.  (The check is kept
 apart from the function on purpose: a NaN select inside it makes the compiler
 duplicate whatever consumes the result.)
 Measured against 50-digit mpmath, the inline functions are within 1.5 ulp;
@@ -58,6 +58,8 @@ from dataclasses import dataclass
 
 import mpmath
 import sympy as sp
+
+from . import c_templates
 
 
 class sin_quarter(sp.Function):
@@ -256,7 +258,8 @@ def _horner(var: str, coeffs: list) -> str:
 def c_source() -> str:
     """C definitions of the functions of :data:`INLINE` and their range checks.
 
-    Needs <math.h>, <stdint.h> and <string.h>.
+    The C text is ``backends/c/vecmath.h.j2``; this fills in the constants and
+    polynomials.  Needs <math.h>, <stdint.h> and <string.h>.
     """
     with mpmath.workdps(100):
         ln2, pio2 = mpmath.log(2), mpmath.pi / 2
@@ -267,64 +270,14 @@ def c_source() -> str:
     exp_poly = _horner("r", [exp[k] for k in range(len(exp))])
     sin_poly = _horner("r2", [sin[k] for k in range(3, max(sin) + 1, 2)])
     cos_poly = _horner("r2", [cos[k] for k in range(2, max(cos) + 1, 2)])
-    sin_cos = "\n".join(_sin_cos(name, reduce) for name, reduce in _REDUCTIONS)
-    return f"""/* workbench vecmath: inline exp, sin, cos; valid where their range check is 0 */
-static inline uint64_t wb_bits(double x) {{ uint64_t u; memcpy(&u, &x, 8); return u; }}
-static inline double wb_from_bits(uint64_t u) {{ double x; memcpy(&x, &u, 8); return x; }}
-static inline double wb_exp(double x) {{
-  const double t = fma(x, {inv_ln2}, {SHIFTER});
-  const double k = t - {SHIFTER};
-  const double r = fma(-k, {ln2_parts[1]}, fma(-k, {ln2_parts[0]}, x));
-  const double p = {exp_poly};
-  return wb_from_bits(wb_bits(p) + (wb_bits(t) << 52));
-}}
-static inline double wb_exp_range(double x) {{
-  return fabs(x) <= {_double(EXP_LIMIT)} ? 0.0 : NAN;
-}}
-static inline double wb_reduce_pio2(double x, uint64_t *quadrant) {{
-  const double t = fma(x, {inv_pio2}, {SHIFTER});
-  const double q = t - {SHIFTER};
-  *quadrant = wb_bits(t);
-  return fma(-q, {pio2_parts[2]}, fma(-q, {pio2_parts[1]}, fma(-q, {pio2_parts[0]}, x)));
-}}
-static inline double wb_reduce_quarter(double v, uint64_t *quadrant) {{
-  const double t = v + {SHIFTER};
-  const double d = v - (t - {SHIFTER});  /* exact */
-  *quadrant = wb_bits(t);
-  return fma(d, {quarter[0]}, d*{quarter[1]});
-}}
-static inline double wb_sin_r(double r) {{
-  const double r2 = r*r;
-  return copysign(fma(r*r2, {sin_poly}, r), r);  /* sin(-0) = -0 */
-}}
-static inline double wb_cos_r(double r) {{
-  const double r2 = r*r;
-  return fma(r2, {cos_poly}, 1.0);
-}}
-/* pick sin r or cos r by the quadrant's low bit (a blend), flip the sign bit by its next */
-static inline double wb_quadrant(double s, double c, uint64_t n) {{
-  const double v = (n & 1) ? c : s;
-  return wb_from_bits(wb_bits(v) ^ ((n & 2) << 62));
-}}
-{sin_cos}
-static inline double wb_trig_range(double x) {{
-  return fabs(x) <= {_double(TRIG_LIMIT)} ? 0.0 : NAN;
-}}
-static inline double wb_quarter_range(double v) {{
-  return fabs(v) <= {_double(QUARTER_LIMIT)} ? 0.0 : NAN;
-}}
-"""
+    return c_templates.render(
+        "vecmath.h.j2", inv_ln2=inv_ln2, inv_pio2=inv_pio2, shifter=SHIFTER,
+        ln2_parts=ln2_parts, pio2_parts=pio2_parts, quarter=quarter,
+        exp_poly=exp_poly, sin_poly=sin_poly, cos_poly=cos_poly,
+        exp_limit=_double(EXP_LIMIT), trig_limit=_double(TRIG_LIMIT),
+        quarter_limit=_double(QUARTER_LIMIT), reductions=_REDUCTIONS)
 
 
-#: C names of sin and cos → the reduction they use.
-_REDUCTIONS = (("wb_sin", "wb_reduce_pio2"), ("wb_sin_quarter", "wb_reduce_quarter"))
-
-
-def _sin_cos(sin: str, reduce: str) -> str:
-    """C sin and cos on one reduction; cos x = sin(x + π/2) is one quadrant on."""
-    cos = sin.replace("sin", "cos")
-    return "\n".join(f"""static inline double {name}(double x) {{
-  uint64_t n;
-  const double r = {reduce}(x, &n);
-  return wb_quadrant(wb_sin_r(r), wb_cos_r(r), n{shift});
-}}""" for name, shift in ((sin, ""), (cos, " + 1")))
+#: C names of sin and cos → the reduction they use (one reduction serves both).
+_REDUCTIONS = (("wb_sin", "wb_cos", "wb_reduce_pio2"),
+               ("wb_sin_quarter", "wb_cos_quarter", "wb_reduce_quarter"))

@@ -32,6 +32,11 @@ When no single mistake explains the claim, pairs of mistakes in different terms
 are tried (g = e₁ + e₂).  Otherwise the diagnosis is empty and the verdict stays
 "incorrect" with its counterexample.
 
+The module stays whole although it is over 500 lines: it is one concept, the
+fingerprint rule table and the certification of each hypothesis it generates
+(symbolic, or numeric at 50 digits), and the diagnosis of a numeric answer
+reuses that same table.
+
 >>> d = diagnose("x**2*y + y**3", ["2*x*y", "x**2 + 3*y**3"])
 >>> [(m.component, m.kind) for m in d.mistakes]
 [('y', 'exponent slip')]

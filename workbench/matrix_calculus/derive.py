@@ -32,6 +32,10 @@ J = ∂f/∂xᵀ, as in the notes.  For a variable declared symmetric the gradie
 taken in the space of symmetric matrices with the Frobenius inner product,
 i.e. it is sym(G) = (G + Gᵀ)/2, and Hessians act on symmetric directions.
 
+Step 1 and the derivations are here; steps 2 and 3 (reading off linear maps)
+are :mod:`workbench.matrix_calculus.linear`, and the choice of the most compact
+equivalent form is :mod:`workbench.matrix_calculus.textbook`.
+
 Nothing from this module is an answer until :mod:`workbench.certification.matrix` has
 checked it; :func:`workbench.certification.matrix.solve` does both and withholds
 any formula that fails.
@@ -51,8 +55,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..core import budget
-from ..core.errors import InputError, WorkbenchError
+from ..core.errors import InputError
 from . import expr as mx
 from .expr import (
     Atom,
@@ -83,15 +86,17 @@ from .expr import (
     transpose,
     zeros,
 )
+from .linear import (
+    Direction,
+    Unsupported,
+    coefficient_of,
+    gradient_of_linear,
+    kronecker_of_linear,
+    matrix_of_linear,
+)
 from .parse import MatrixProblem
 from .printing import to_numpy
-
-
-class Unsupported(WorkbenchError):
-    """The engine has no rule for this expression; the message names what is missing."""
-
-
-# ============================================================================ differentials
+from .textbook import textbook
 
 
 class Differential:
@@ -175,344 +180,6 @@ DIFFERENTIALS: dict[type, Callable] = {
     SumAll: lambda node, d: mx.sum_all(d(node.arg)),
     Vec: lambda node, d: mx.vec(d(node.arg)),
 }
-
-
-# ============================================================================ canonical form
-
-
-@dataclass(frozen=True)
-class Direction:
-    """The direction a differential is linear in: a leaf dX (or a scalar symbol dt)."""
-
-    name: str
-    shape: tuple
-
-    def zero(self):
-        return zeros(self.shape)
-
-
-def _require_free(c, direction: Direction, what: str) -> None:
-    if depends_on(c, direction.name):
-        raise Unsupported(f"the differential is not linear in {direction.name} ({what})")
-
-
-def gradient_of_linear(df, direction: Direction):
-    """G with df = ⟨G, dX⟩, for a scalar df linear in the direction dX."""
-    df = sp.sympify(df)
-    total = direction.zero()
-    for s in df.free_symbols:
-        if isinstance(s, Atom) and depends_on(s.node, direction.name):
-            c = sp.diff(df, s)
-            _require_free(c, direction, "a coefficient still contains it")
-            total = add(total, _adjoint(s.node, c, direction))
-        elif not isinstance(s, Atom) and s.name == direction.name:
-            c = sp.diff(df, s)
-            _require_free(c, direction, "a coefficient still contains it")
-            total = add(total, c)
-    return total
-
-
-def _adjoint(node, seed, direction: Direction):
-    """The part of G that ⟨seed, node⟩ contributes (node linear in the direction)."""
-    rule = ADJOINTS.get(type(node))
-    if rule is None:
-        raise Unsupported(f"{type(node).__name__} is not linear; it cannot hold the direction "
-                          f"{direction.name}")
-    return rule(node, seed, direction)
-
-
-def _adj_leaf(node: Leaf, seed, direction: Direction):
-    return seed if node.name == direction.name else direction.zero()
-
-
-def _adj_matmul(node: MatMul, seed, direction: Direction):
-    fs = node.factors
-    deps = [i for i, f in enumerate(fs) if depends_on(f, direction.name)]
-    if len(deps) != 1:
-        raise Unsupported(f"a product holds {direction.name} in {len(deps)} factors")
-    i = deps[0]
-    left = [transpose(f) for f in reversed(fs[:i])]
-    right = [transpose(f) for f in reversed(fs[i + 1:])]
-    return _adjoint(fs[i], matmul(*left, seed, *right), direction)
-
-
-def _adj_elem(node: Elem, seed, direction: Direction):
-    e, total = node.expr, direction.zero()
-    for s in e.free_symbols:
-        is_atom = isinstance(s, Atom)
-        if is_atom and not depends_on(s.node, direction.name):
-            continue
-        if not is_atom and s.name != direction.name:
-            continue
-        c = sp.diff(e, s)
-        _require_free(c, direction, "an elementwise product of two differentials")
-        weighted = make_elem(as_elem(seed) * c, node.shape)      # seed ∘ ∂e/∂s
-        if is_atom and s.node.shape == node.shape:
-            total = add(total, _adjoint(s.node, weighted, direction))
-        elif is_atom:
-            total = add(total, _adjoint(s.node, mx.sum_all(weighted), direction))
-        else:
-            total = add(total, mx.sum_all(weighted))
-    return total
-
-
-#: ⟨seed, L(dX)⟩ = ⟨adjoint, dX⟩ for each linear node type.
-ADJOINTS: dict[type, Callable] = {
-    Leaf: _adj_leaf,
-    Transpose: lambda node, seed, dr: _adjoint(node.arg, transpose(seed), dr),
-    MatMul: _adj_matmul,
-    Elem: _adj_elem,
-    Trace: lambda node, seed, dr: _adjoint(node.arg, matmul(seed, Identity(node.arg.shape[0])),
-                                           dr),
-    SumAll: lambda node, seed, dr: _adjoint(node.arg, mul(seed, mx.ones(node.arg.shape)), dr),
-    Diag: lambda node, seed, dr: _adjoint(node.arg, mx.diag(seed), dr),
-    DiagOf: lambda node, seed, dr: _adjoint(node.arg, mx.diag(seed), dr),
-}
-
-
-# ============================================================================ linear maps
-
-
-def matrix_of_linear(L, direction: Direction):
-    """M with L(dx) = M dx, for a vector L linear in the vector dx (a Jacobian)."""
-    if not depends_on(L, direction.name):
-        return zeros((shape_of(L)[0], direction.shape[0]))
-    if isinstance(L, Leaf):
-        return Identity(direction.shape[0])
-    if isinstance(L, MatMul):
-        *prefix, last = L.factors
-        if any(depends_on(f, direction.name) for f in prefix):
-            expanded = _expand_node(L)   # (dx xᵀ + x dxᵀ) x = ‖x‖² dx + x (xᵀdx)
-            if expanded == L:
-                raise Unsupported(f"{direction.name} is not the last factor of {to_numpy(L)}")
-            return matrix_of_linear(expanded, direction)
-        return matmul(*prefix, matrix_of_linear(last, direction))
-    if isinstance(L, Elem):
-        return _elem_linear(L, direction, matrix_of_linear,
-                            lambda c, M: matmul(mx.diag(make_elem(c, L.shape)), M),
-                            lambda w, g: matmul(w, transpose(g)))
-    raise Unsupported(f"cannot read a matrix off {type(L).__name__} in {direction.name}")
-
-
-def _elem_linear(L: Elem, direction: Direction, recurse, diagonal, rank_one):
-    """Σ over the atoms of an elementwise L: diagonal scalings and rank-one terms."""
-    total = None
-    for s in L.expr.free_symbols:
-        if not (isinstance(s, Atom) and depends_on(s.node, direction.name)):
-            if not isinstance(s, Atom) and s.name == direction.name:
-                raise Unsupported("a scalar direction inside a matrix-valued differential")
-            continue
-        c = sp.diff(L.expr, s)
-        _require_free(c, direction, "a product of two differentials")
-        if s.node.shape == L.shape:
-            inner = recurse(s.node, direction)
-            term = matmul(c, inner) if not mx.matrix_atoms(c) else diagonal(c, inner)
-        else:
-            term = rank_one(make_elem(c, L.shape), gradient_of_linear(s, direction))
-        total = term if total is None else add(total, term)
-    return total
-
-
-def kronecker_of_linear(L, direction: Direction):
-    """K with vec L(dX) = K vec dX (columns stacked): vec(A dX B) = (Bᵀ ⊗ A) vec dX."""
-    p, q = direction.shape
-    rows = shape_of(L)[0] * shape_of(L)[1]
-    if not depends_on(L, direction.name):
-        return zeros((rows, p * q))
-    if isinstance(L, Leaf):
-        return Identity(p * q)
-    if isinstance(L, Transpose) and isinstance(L.arg, Leaf):
-        return Commutation(p, q)
-    if isinstance(L, MatMul):
-        fs = L.factors
-        deps = [i for i, f in enumerate(fs) if depends_on(f, direction.name)]
-        if len(deps) != 1:
-            raise Unsupported(f"a product holds {direction.name} in {len(deps)} factors")
-        i = deps[0]
-        f = fs[i]
-        left = matmul(*fs[:i]) if i else Identity(f.shape[0])
-        right = matmul(*fs[i + 1:]) if i + 1 < len(fs) else Identity(f.shape[1])
-        return matmul(mx.kron(transpose(right), left), kronecker_of_linear(f, direction))
-    if isinstance(L, Elem):
-        return _elem_linear(L, direction, kronecker_of_linear,
-                            lambda c, K: matmul(mx.diag(mx.vec(make_elem(c, L.shape))), K),
-                            lambda w, g: matmul(mx.vec(w), transpose(mx.vec(g))))
-    raise Unsupported(f"no Kronecker form for {type(L).__name__} in {direction.name}")
-
-
-def coefficient_of(L, direction: Direction):
-    """dL/dt for L linear in a scalar direction dt (which the constructors keep outside nodes)."""
-    t = sp.Symbol(direction.name, real=True)
-    if is_scalar(L):
-        c = sp.diff(sp.sympify(L), t)
-    elif isinstance(L, Elem):
-        c = make_elem(sp.diff(L.expr, t), L.shape)
-    elif not depends_on(L, direction.name):
-        return zeros(shape_of(L))
-    else:
-        raise Unsupported(f"{direction.name} sits inside {type(L).__name__}")
-    _require_free(c, direction, "a product of two differentials")
-    return c
-
-
-# ============================================================================ textbook form
-
-
-def cost(v) -> tuple[float, int]:
-    """Fewer operations (a power counts one and a half), then shorter text."""
-    text = to_numpy(v)
-    ops = (text.count(" @ ") + text.count(" + ") + text.count(" - ") + text.count("/")
-           + text.count("*") - 0.5 * text.count("**"))
-    return (ops, len(text))
-
-
-_TIDY: dict = {}
-#: Operations up to which a formula is also simplified when tidied (a size, not a time).
-TIDY_OPS = 200
-
-
-def _tidy_expr(e: sp.Expr, collect: bool = True) -> sp.Expr:
-    """The best-reading of a few rewritings of an elementwise or scalar expression."""
-    key = (e, collect)
-    if key in _TIDY:
-        return _TIDY[key]
-    if sp.count_ops(e) <= 2:
-        return e
-    cands = [e, sp.factor_terms(e), sp.factor_terms(sp.expand_mul(e))]
-    mats = list(mx.matrix_atoms(e))
-    if mats and collect:
-        cands.append(_collect(e, mats))
-    if sp.count_ops(e) <= TIDY_OPS:  # chosen by size, so the same form at any load
-        cands += budget.bounded(lambda: [sp.simplify(e), _sigmoid_form(e)], "tidying a formula")
-    known = _functions(e) | {"sigmoid"}
-    cands = [c for c in cands if _functions(c) <= known]   # speak the problem's language
-    best = min(cands, key=cost)
-    _TIDY[key] = best
-    return best
-
-
-def _functions(e: sp.Expr) -> set[str]:
-    return {type(f).__name__ for f in e.atoms(sp.Function)}
-
-
-def _collect(e: sp.Expr, atoms) -> sp.Expr:
-    """Σ (coefficient) · atom with each coefficient simplified on its own."""
-    parts = sp.collect(sp.expand_mul(e), atoms, evaluate=False)
-    return sp.factor_terms(sp.Add(*(_tidy_expr(c, collect=False) * k
-                                    for k, c in parts.items())))
-
-
-def _sigmoid_form(e: sp.Expr) -> sp.Expr:
-    """eᵘ/(1 + eᵘ) = σ(u), eᵘ/(1 + eᵘ)² = σ(u)(1 − σ(u)): exp rewritten in σ, then cancelled."""
-    from ..core.functions import sigmoid
-
-    if not e.has(sp.exp):
-        return e
-    s = e.replace(lambda x: isinstance(x, sp.exp),
-                  lambda x: sigmoid(x.args[0]) / (1 - sigmoid(x.args[0])))
-    return sp.factor(sp.cancel(s))
-
-
-def map_bottom_up(v, fn):
-    """Rebuild ``v`` with ``fn`` applied to every node, children first."""
-    if is_scalar(v):
-        e = sp.sympify(v)
-        rep = {a: as_elem(map_bottom_up(a.node, fn)) for a in mx.atoms_of(e)}
-        return e.xreplace(rep) if rep else e
-    if isinstance(v, Elem):
-        rep = {a: as_elem(map_bottom_up(a.node, fn)) for a in mx.atoms_of(v.expr)}
-        return fn(make_elem(v.expr.xreplace(rep), v.shape))
-    if isinstance(v, Leaf | Identity | Commutation):
-        return fn(v)
-    return fn(mx.rebuild(v, [map_bottom_up(c, fn) for c in v.children]))
-
-
-def _expand_node(v):
-    """Distribute products over sums: A(x + y) → Ax + Ay."""
-    if isinstance(v, MatMul):
-        for i, f in enumerate(v.factors):
-            if isinstance(f, Elem) and isinstance(f.expr, sp.Add):
-                pre, post = v.factors[:i], v.factors[i + 1:]
-                return add(*(_expand_node_value(matmul(*pre, make_elem(t, f.shape), *post))
-                             for t in f.expr.args))
-    if isinstance(v, Elem):
-        return make_elem(sp.expand_mul(v.expr), v.shape)
-    return v
-
-
-def _expand_node_value(v):
-    return v if is_scalar(v) else _expand_node(v)
-
-
-def _factor_node(v):
-    """Pull common left or right factors out of a sum: Ax + Aᵀx → (A + Aᵀ)x."""
-    if not isinstance(v, Elem):
-        return v
-    best = make_elem(_tidy_expr(v.expr), v.shape)
-    for side in ("left", "right"):
-        candidate = _factor_once(v, side)
-        if candidate is not None and cost(candidate) < cost(best):
-            best = candidate
-    return best
-
-
-def _factor_once(v: Elem, side: str):
-    linear, rest = [], sp.Integer(0)
-    for c, r in mx.linear_terms(v.expr):
-        if isinstance(r, Atom) and r.node.shape == v.shape:
-            linear.append((c, r.node))
-        else:
-            rest += c * r
-    groups: dict = {}
-    for c, node in linear:
-        fs = node.factors if isinstance(node, MatMul) else (node,)
-        f = fs[0] if side == "left" else fs[-1]
-        remaining = fs[1:] if side == "left" else fs[:-1]
-        if remaining:
-            remainder = matmul(*remaining)
-        else:
-            remainder = Identity(f.shape[1] if side == "left" else f.shape[0])
-        groups.setdefault(f, []).append((c, remainder, node))
-    choices = [(f, g) for f, g in groups.items()
-               if len(g) >= 2 and not isinstance(f, Identity)]
-    if not choices:
-        return None
-    f, group = max(choices, key=lambda fg: len(fg[1]))
-    inner = _factor_node(add(*(mul(c, r) for c, r, _ in group)))
-    factored = matmul(f, inner) if side == "left" else matmul(inner, f)
-    others = [mul(c, node) for c, node in linear if node not in {n for _, _, n in group}]
-    return _factor_node(add(factored, *others, make_elem(rest, v.shape))) \
-        if others else add(factored, make_elem(rest, v.shape))
-
-
-def _sign_variant(v):
-    """c·M(E) with E a sum, written as (−c)·M(−E) when that reads better."""
-    if not isinstance(v, Elem):
-        return v
-    c, r = v.expr.as_independent(*mx.matrix_atoms(v.expr), as_Add=False)
-    if not (isinstance(r, Atom) and isinstance(r.node, MatMul)):
-        return v
-    for i, f in enumerate(r.node.factors):
-        if isinstance(f, Elem) and isinstance(f.expr, sp.Add):
-            flipped = matmul(*r.node.factors[:i], make_elem(-f.expr, f.shape),
-                             *r.node.factors[i + 1:])
-            candidate = mul(-c, flipped)
-            return candidate if cost(candidate) < cost(v) else v
-    return v
-
-
-def textbook(v):
-    """The most compact of a few equivalent forms (factored, expanded then factored)."""
-    if is_scalar(v):
-        return map_bottom_up(_tidy_expr(sp.sympify(v)), lambda n: n)
-    factored = map_bottom_up(v, _factor_node)
-    expanded = map_bottom_up(map_bottom_up(v, _expand_node), _factor_node)
-    cands = [v, factored, expanded]
-    cands += [_sign_variant(c) for c in cands]
-    return min(cands, key=cost)
-
-
-# ============================================================================ derivations
 
 
 @dataclass

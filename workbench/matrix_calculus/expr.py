@@ -30,6 +30,11 @@ names both shapes) and keep a canonical form:
 * tr is linear and cyclic (a fixed rotation is chosen), det is multiplicative,
   tr(xyᵀ) = yᵀx, sum(u ∘ v) = ⟨u, v⟩, det(cX) = cⁿ det X.
 
+The module stays whole although it is over 500 lines: it is one concept, the
+tree and its canonical form, and the two halves call each other (the positivity
+test of a product node and :func:`is_symmetric` use :func:`transpose`, which builds
+nodes), so a split would only trade the length for an import cycle.
+
 >>> n = dim("n")
 >>> A, x = Leaf("A", n, n), Leaf("x", n, 1)
 >>> q = matmul(transpose(x), A, x)           # xᵀAx, a scalar atom

@@ -1,0 +1,69 @@
+"""The figure of a precision study: log-log error against h, one panel per method.
+
+Measured errors beside the truncation and round-off lines of the error model,
+the theoretical and the measured optimum step.
+
+>>> callable(plot_study)
+True
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ...core.printing import to_text
+from .. import finite_diff as fd
+from .line import describe_point
+from .study import Study
+
+_COLORS = {"forward": "tab:blue", "backward": "tab:cyan", "central": "tab:green",
+           "five_point": "tab:olive", "richardson": "tab:purple", "complex_step": "tab:red"}
+
+
+def plot_study(s: Study, path: str | Path) -> Path:
+    """Log-log error against h, one panel per method, with the truncation and round-off lines."""
+    from ...plots.figures import pyplot
+
+    plt = pyplot()
+    path = Path(path)
+    eps = s.eps
+    floor = eps / 1000  # exact results (error 0) are drawn on this line
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7.5), sharex=True, sharey=True)
+    for ax, method in zip(axes.ravel(), fd.METHODS, strict=True):
+        r, err, c = s.methods[method], s.errors[method], _COLORS[method]
+        shown = np.where(np.isfinite(err), np.maximum(err, floor), np.nan)
+        ax.loglog(s.h, shown, ".-", color=c, lw=1, ms=3, label="measured")
+        trunc = r.model.truncation(s.h)
+        if r.model.A > 0:
+            ax.loglog(s.h, trunc, "--", color="0.3", lw=1,
+                      label=rf"truncation $\propto h^{{{r.order}}}$")
+        if r.model.B > 0:
+            ax.loglog(s.h, r.model.roundoff(s.h), ":", color="0.3", lw=1.2,
+                      label=r"round-off $\propto \varepsilon/h$")
+        ax.axhline(eps, color="0.6", lw=0.8)
+        if r.h_opt_theory:
+            ax.axvline(r.h_opt_theory, color="0.5", ls="-.", lw=0.8, label="h* (theory)")
+        if r.h_opt_measured and r.min_rel_error is not None:
+            k = int(np.argmin(np.abs(s.h - r.h_opt_measured)))
+            ax.plot(s.h[k], shown[k], "*", color="k", ms=11, label="h* (measured)")
+        ax.set_title(f"{method.replace('_', '-')} (order {r.order})", fontsize=11)
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(fontsize=7, loc="best", framealpha=0.85)
+    for ax in axes[1]:
+        ax.set_xlabel("step h")
+    for ax in axes[:, 0]:
+        ax.set_ylabel(f"{s.error_kind} error of f'")
+    ax0 = axes[0, 0]
+    ax0.set_ylim(floor / 2, 1e2)
+    ax0.set_xlim(s.h[0], s.h[-1])
+    where = describe_point(s.line.variables, s.line.point)
+    wrt = f"∂f/∂{s.line.wrt}" if len(s.line.variables) > 1 else "f'"
+    fig.suptitle(f"{wrt} of f = {to_text(s.line.expr)} at {where} in {s.dtype} "
+                 f"(ε = {eps:.2g}; grey line: ε; errors of 0 drawn at ε/1000)", fontsize=11)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=130 if path.suffix.lower() == ".png" else None)
+    plt.close(fig)
+    return path
