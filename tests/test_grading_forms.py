@@ -194,7 +194,7 @@ def test_key_answer_in_latex_is_checked_at_load(answer):
 
 @pytest.mark.parametrize("answer, needle", [
     (r"\nabla f = \begin{pmatrix} 2xy \\ x^2 - \cos y \end{pmatrix}", "not the derived truth"),
-    (r"2xy + \def\x", "TeX primitive refused (answers are read, never run): '\\\\def' at "
+    (r"2xy + \def\x", "TeX primitive refused (answers are read, never run): '\\def' at "
                       "column 7"),
     (["2xy"], "needs one value per variable"),
     (3, "must be a LaTeX string"),
