@@ -180,7 +180,7 @@ def mlp_task(ex: Exercise, ctx: Context) -> Outcome:
                    ["softmax regression", str(linear.epochs), f"{linear.losses[-1]:.4f}",
                     f"{100 * linear.accuracy:.1f}%"]],
                   f"{len(X)} samples ({ex.fields.get('data', 'rings')}); initial $\\eta = {lr:g}$, "
-                  f"step decay $\\times {schedule.gamma:g}$ every {schedule.every} epochs; early "
+                  f"step decay by a factor {schedule.gamma:g} every {schedule.every} epochs; early "
                   f"stopping with patience {patience} and minimal improvement {min_delta:g}"))
     out.check("the MLP separates data a linear model cannot (accuracy ≥ 95%, and above the "
               "linear model)", fit.accuracy >= 0.95 and fit.accuracy > linear.accuracy,
@@ -271,7 +271,7 @@ def factorize_task(ex: Exercise, ctx: Context) -> Outcome:
                   [["GD loss after the last epoch", f"{res.final:.6f}"],
                    ["Eckart–Young optimum", f"{res.optimum:.6f}"],
                    ["gap", f"{res.gap:.3e} ({100 * res.relative_gap:.4f}%)"]],
-                  f"Iris ($150 \\times 4$, centered), rank {r}, {epochs} epochs, learning rate "
+                  f"Iris (150 × 4, centered), rank {r}, {epochs} epochs, learning rate "
                   f"{lr:g}, start uniform in $[0, 1)$ (seed {seed})"))
     out.check("GD never beats the optimum (Eckart–Young is a lower bound)",
               res.final >= res.optimum * (1 - 1e-12), f"{res.final:.6f} ≥ {res.optimum:.6f}")
