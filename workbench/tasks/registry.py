@@ -26,7 +26,8 @@ from .schema import Field
 
 #: Modules under workbench.tasks that define tasks.
 TASK_MODULES = ["derive", "fd", "trace", "stepping", "rates", "preconditioned", "learning",
-                "proof", "matrix", "lab_linear", "lab_images", "course"]
+                "proof", "matrix", "lab_linear", "lab_images", "course",
+                "rules"]
 
 
 @dataclass
