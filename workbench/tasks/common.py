@@ -93,6 +93,19 @@ def fmt(x: float) -> str:
     return f"{x:.1e}" if x == x else "n/a"
 
 
+def certificate_checks(out, cert: Certificate, what: str) -> None:
+    """The certificate as one check per reference (instructor matter), not a table on the page."""
+    t = cert.tolerances
+    for key, name, tol in (("autodiff", "JAX autodiff (float64)", t["autodiff"]),
+                           ("finite_difference", "finite differences (Richardson)",
+                            t["finite_difference"]),
+                           ("high_precision", "mpmath, 50 digits", t["high_precision"])):
+        err = cert.max_rel_error.get(key, float("nan"))
+        out.check(f"{what} against {name}", err == err and err <= tol,
+                  f"max. mixed rel. error {fmt(err)} (tolerance {fmt(tol)}), "
+                  f"{cert.points_checked} points")
+
+
 def verification_table(cert: Certificate, what: str = "gradient and Hessian") -> Table:
     """Symbolic vs autodiff vs finite differences vs mpmath, with the max errors."""
     t = cert.tolerances

@@ -22,8 +22,8 @@ from ..optim import factorization as fz
 from ..optim import models
 from ..optim import optimizers as optim
 from ..optim import plots as optim_plots
+from .common import certificate_checks, figure_paths
 from .common import claimed_value as _claimed
-from .common import figure_paths, verification_table
 from .model import Boxed, Figure, Math, Outcome, Table, Text
 from .registry import Context, Exercise, task
 from .schema import LEARNING_RATE, SEED, STEPS, Field
@@ -60,7 +60,7 @@ def classifier(ex: Exercise, ctx: Context) -> Outcome:
     cert = models.certify_gradient(kind, k=max(k, 2))
     out.check("closed form certified on rational data (JAX, finite differences, 50 digits)",
               cert.ok, cert.verdict)
-    out.add(verification_table(cert, "gradient (1/m)Xᵀ(P − Y)"))
+    certificate_checks(out, cert, "gradient (1/m)Xᵀ(P − Y)")
     out.claim("the gradient of the loss is (1/m)Xᵀ(P − Y) for both models", der.equal and cert.ok,
               "derived and certified")
     n = int(ex.fields.get("n_features", 2))
@@ -159,10 +159,10 @@ def mlp_task(ex: Exercise, ctx: Context) -> Outcome:
                   f"vs finite differences {gc.rel_error_fd:.1e}, vs JAX {gc.rel_error_jax:.1e}")
         out.check(f"layers {layer_text(sizes)}: no pre-activation within 100·h of the ReLU kink",
                   gc.kink_free, f"margin {gc.kink_margin:.1e}, h = {gc.step:g}")
-    out.add(Table(["layers", "parameters", "rel. error vs FD", "rel. error vs JAX",
-                   "kink margin"], rows,
+    out.add(Table(["layers", "parameters", "rel. error vs finite differences",
+                   "rel. error vs autodiff", "kink margin"], rows,
                   "Relative error $\\|g - g_{\\mathrm{ref}}\\|/(\\|g\\| + "
-                  "\\|g_{\\mathrm{ref}}\\|)$ on 40 samples; FD: Richardson central differences, "
+                  "\\|g_{\\mathrm{ref}}\\|)$ on 40 samples; Richardson central differences, "
                   "$h = 10^{-6}$"))
     lr = float(ex.fields.get("lr", 0.5))
     epochs = int(ex.fields.get("epochs", 2000))

@@ -29,13 +29,13 @@ from ..optim import optimizers as optim
 from ..optim import plots as optim_plots
 from .common import (
     FUNC,
+    certificate_checks,
     decimal,
     exact_number,
     expr_and_vars,
     figure_paths,
     fmt,
     point_text,
-    verification_table,
 )
 from .common import claimed_value as _claimed
 from .model import Boxed, Figure, Math, Outcome, Table, Text
@@ -232,7 +232,7 @@ def optimize(ex: Exercise, ctx: Context) -> Outcome:
                    grad=obj.grad_exprs)
     out.check("symbolic gradient certified (start point + 30 random points)", cert.ok,
               cert.verdict)
-    out.add(verification_table(cert, "gradient"))
+    certificate_checks(out, cert, "symbolic gradient")
     rows = []
     for label, run in runs.items():
         dist = (min(math.dist(run.final, m) for m in obj.known.minima)
