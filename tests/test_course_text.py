@@ -247,3 +247,13 @@ def test_the_files_are_the_only_home_of_the_moved_text():
                   "far fewer epochs", "CIFAR-10 cannot be downloaded here, so"):
         assert moved not in source, moved
     assert Path(ROOT / "exercises" / "hw1.toml").read_text(encoding="utf-8").count("prose = {") >= 5
+
+
+def test_the_derivations_notes_are_typeset_and_name_no_solver():
+    from workbench.optim import convergence as cv
+
+    steps = cv.derive_trajectory().steps + cv.derive_rate().steps
+    assert not any("i(0)}" in lhs + rhs for lhs, rhs, _ in steps)
+    notes = [note for _, _, note in steps]
+    assert "rsolve" not in " ".join(notes)
+    assert r"$U^\top H = \Lambda U^\top$" in notes

@@ -43,6 +43,20 @@ def decimal(x: float) -> str:
     return f"{x:.6g}"
 
 
+def sci(x: float, digits: int = 2) -> str:
+    """A small or large float as typeset scientific notation, ``$-4.3 \\cdot 10^{-3}$``.
+
+    >>> sci(-0.0043), sci(float("nan"))
+    ('$-4.3 \\cdot 10^{-3}$', 'n/a')
+    """
+    if x != x:
+        return "n/a"
+    if x == 0:
+        return "0"
+    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
+    return f"${mantissa} \\cdot 10^{{{int(exponent)}}}$"
+
+
 def point_text(values) -> str:
     """A point as a tuple of decimals, ``(3, 0.5)``, never a Python list."""
     return "(" + ", ".join(decimal(float(v)) for v in values) + ")"

@@ -22,7 +22,7 @@ from ..optim import factorization as fz
 from ..optim import models
 from ..optim import optimizers as optim
 from ..optim import plots as optim_plots
-from .common import certificate_checks, figure_paths
+from .common import certificate_checks, figure_paths, sci
 from .common import claimed_value as _claimed
 from .model import Boxed, Figure, Math, Outcome, Table, Text
 from .registry import Context, Exercise, task
@@ -152,8 +152,8 @@ def mlp_task(ex: Exercise, ctx: Context) -> Outcome:
     for sizes in ([2, 8, 2], [2, 8, 6, 2]):
         net = models.MLP(sizes, seed, bias_scale=0.1)
         gc = models.gradient_check(net, X[:40], Y[:40])
-        rows.append([layer_text(sizes), str(gc.params), f"{gc.rel_error_fd:.1e}",
-                     f"{gc.rel_error_jax:.1e}", f"{gc.kink_margin:.1e}"])
+        rows.append([layer_text(sizes), str(gc.params), sci(gc.rel_error_fd),
+                     sci(gc.rel_error_jax), sci(gc.kink_margin)])
         out.check(f"backprop gradient check, layers {layer_text(sizes)} (rel. error < 1e-7)",
                   gc.ok,
                   f"vs finite differences {gc.rel_error_fd:.1e}, vs JAX {gc.rel_error_jax:.1e}")
@@ -270,7 +270,7 @@ def factorize_task(ex: Exercise, ctx: Context) -> Outcome:
     out.add(Table(["quantity", "value"],
                   [["GD loss after the last epoch", f"{res.final:.6f}"],
                    ["Eckart–Young optimum", f"{res.optimum:.6f}"],
-                   ["gap", f"{res.gap:.3e} ({100 * res.relative_gap:.4f}%)"]],
+                   ["gap", f"{sci(res.gap, 4)} ({100 * res.relative_gap:.4f}%)"]],
                   f"Iris (150 × 4, centered), rank {r}, {epochs} epochs, learning rate "
                   f"{lr:g}, start uniform in $[0, 1)$ (seed {seed})"))
     out.check("GD never beats the optimum (Eckart–Young is a lower bound)",

@@ -23,7 +23,7 @@ from ..optim import convergence as cv
 from ..optim import models
 from ..optim import plots as optim_plots
 from .common import claimed_value as _claimed
-from .common import decimal, figure_paths
+from .common import decimal, figure_paths, sci
 from .model import Figure, Math, Outcome, Table, Text
 from .registry import Context, Exercise, task
 from .schema import SEED, Field
@@ -118,7 +118,7 @@ def _step_bound(ex, ctx, out, H, w0, rng):
             ok = worst <= 1e-12 * max(1.0, abs(values[0]))
             rows.append([TYPESET.get(name, name), decimal(beta), decimal(bound),
                          f"{frac:g} × bound", decimal(values[0]),
-                         decimal(values[-1]), f"{worst:.1e}"])
+                         decimal(values[-1]), sci(worst)])
             out.check(f"{name}, η = {frac:g}·bound: f never increases", ok,
                       f"largest step change {worst:.1e}")
             curves[f"{name}, η = {frac:g}·bound"] = values - min(values.min(), 0) + 1e-300

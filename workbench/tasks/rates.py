@@ -25,7 +25,7 @@ from ..core.printing import to_latex
 from ..optim import convergence as cv
 from ..optim import optimizers as optim
 from ..optim import plots as optim_plots
-from .common import FUNC, decimal, exact_number, figure_paths, fmt, parse_at, point_text
+from .common import FUNC, decimal, exact_number, figure_paths, fmt, parse_at, point_text, sci
 from .model import Boxed, Figure, Math, Outcome, Steps, Table, Text
 from .registry import Context, Exercise, task
 from .schema import POINT, SEED, STEPS, Field
@@ -195,8 +195,8 @@ def convergence_task(ex: Exercise, ctx: Context) -> Outcome:
             raise InputError(f"{ex.where('kappas')}: {exc}") from None
         results.append(c)
         rows.append([decimal(c.kappa), decimal(c.eta_opt), f"{c.rate_opt:.8f}",
-                     f"{c.measured[np.argmin(c.measured)]:.8f}", fmt(c.rate_error),
-                     fmt(c.value_error), f"{c.diverge_rate:.4f}", f"{c.diverge_growth:.3g}"])
+                     f"{c.measured[np.argmin(c.measured)]:.8f}", sci(c.rate_error),
+                     sci(c.value_error), f"{c.diverge_rate:.4f}", sci(c.diverge_growth, 3)])
         out.check(f"κ = {decimal(c.kappa)}: measured per-step contraction equals rate(η) on "
                   f"{len(c.etas)} step sizes", c.rate_error < 1e-6,
                   f"max |measured − predicted| = {c.rate_error:.1e} (tolerance 1e-6)")

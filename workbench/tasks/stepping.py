@@ -34,8 +34,8 @@ from .common import (
     exact_number,
     expr_and_vars,
     figure_paths,
-    fmt,
     point_text,
+    sci,
 )
 from .common import claimed_value as _claimed
 from .model import Boxed, Figure, Math, Outcome, Table, Text
@@ -239,7 +239,7 @@ def optimize(ex: Exercise, ctx: Context) -> Outcome:
                 if obj.known and not run.diverged else float("nan"))
         final = point_text(run.final) if not run.diverged else "—"
         rows.append([label, str(run.steps), run.status, final,
-                     f"{run.value:.3e}" if not run.diverged else "diverged", fmt(dist)])
+                     sci(run.value, 4) if not run.diverged else "diverged", sci(dist)])
         out.check(f"{label}: did not diverge", not run.diverged, run.message)
     out.add(Table(["run", "steps", "stopped", "final point", "$f$", "distance to minimum"],
                   rows, f"Start ${point_text(x0)}$; a run stops when $f$ changes by less than "
