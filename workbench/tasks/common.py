@@ -44,7 +44,7 @@ def decimal(x: float) -> str:
 
 
 def sci(x: float, digits: int = 2) -> str:
-    """A small or large float as typeset scientific notation, ``$-4.3 \\cdot 10^{-3}$``.
+    r"""A small or large float as typeset scientific notation, ``$-4.3 \cdot 10^{-3}$``.
 
     >>> sci(-0.0043), sci(float("nan"))
     ('$-4.3 \\cdot 10^{-3}$', 'n/a')
