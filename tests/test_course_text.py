@@ -236,6 +236,8 @@ def test_the_sgd_caption_says_what_its_curves_show():
     assert "far fewer epochs" not in sgd_worse
     sgd_better = loss_caption(np.array([0.7, 0.5]), np.array([0.7, 0.2]), 200)
     assert "lower than batch GD (0.5000)" in sgd_better and "ends at 0.2000" in sgd_better
+    # the curves hold the loss before the first epoch too: 50 epochs are 51 values
+    assert "After 50 epochs" in loss_caption(np.ones(1001), np.ones(51), 200)
 
 
 def test_the_files_are_the_only_home_of_the_moved_text():

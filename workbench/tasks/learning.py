@@ -99,20 +99,25 @@ def classifier(ex: Exercise, ctx: Context) -> Outcome:
 def loss_caption(batch: np.ndarray, sgd: np.ndarray, m: int) -> str:
     """The caption of the batch-vs-SGD loss figure, read off the two curves it shows.
 
+    Each curve holds the loss before the first epoch and after each epoch.
+
     >>> print(loss_caption(np.array([0.7, 0.3, 0.1]), np.array([0.7, 0.2]), 50))
     ... # doctest: +NORMALIZE_WHITESPACE
-    Per epoch SGD makes 50 updates, batch GD one. After 2 epochs SGD reaches loss 0.2000,
-    lower than batch GD (0.3000), and ends at 0.2000 after 2 epochs, batch GD at 0.1000 after 3.
+    Per epoch SGD makes 50 updates, batch GD one. After 1 epoch SGD reaches loss 0.2000,
+    lower than batch GD (0.3000); it ends at 0.2000 after 1 epoch, batch GD at 0.1000 after
+    2 epochs.
     """
-    common = min(len(batch), len(sgd))
-    b, s = float(batch[common - 1]), float(sgd[common - 1])
-    at = (f"After {common} epochs SGD reaches loss {s:.4f}, "
+    common = min(len(batch), len(sgd)) - 1
+    b, s = float(batch[common]), float(sgd[common])
+    at = (f"After {_epochs(common)} SGD reaches loss {s:.4f}, "
           f"{'lower' if s < b else 'higher'} than batch GD ({b:.4f})")
-    end_b, end_s = float(batch[-1]), float(sgd[-1])
-    tail = (f"ends at {end_s:.4f} against {end_b:.4f}" if len(batch) == len(sgd) else
-            f"ends at {end_s:.4f} after {len(sgd)} epochs, batch GD at {end_b:.4f} after "
-            f"{len(batch)}")
-    return f"Per epoch SGD makes {m} updates, batch GD one. {at}, and {tail}."
+    tail = (f"it ends at {float(sgd[-1]):.4f} after {_epochs(len(sgd) - 1)}, batch GD at "
+            f"{float(batch[-1]):.4f} after {_epochs(len(batch) - 1)}")
+    return f"Per epoch SGD makes {m} updates, batch GD one. {at}; {tail}."
+
+
+def _epochs(n: int) -> str:
+    return f"{n} epoch" + ("" if n == 1 else "s")
 
 
 # ------------------------------------------------------------------------------------ MLP
@@ -203,8 +208,11 @@ def mlp_task(ex: Exercise, ctx: Context) -> Outcome:
                                  "softmax regression": linear.losses}, paths,
                                 "Training loss with step decay and early stopping", "epoch",
                                 "cross-entropy")
-        out.add(Figure(paths[0], "The MLP's loss keeps falling where the linear model "
-                                 "plateaus; kinks mark the learning-rate decays."))
+        out.add(Figure(paths[0], f"Training loss per epoch: the MLP ends at "
+                                 f"{fit.losses[-1]:.4f} after {fit.epochs} epochs, softmax "
+                                 f"regression at {linear.losses[-1]:.4f}; the learning rate is "
+                                 f"multiplied by {schedule.gamma:g} every {schedule.every} "
+                                 "epochs."))
     paths = figure_paths(ctx, ex, "regions")
     if paths:
         optim_plots.decision_regions(lambda G: np.argmax(net.forward(G), axis=1), X, y, paths,
