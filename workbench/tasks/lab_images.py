@@ -21,7 +21,7 @@ from ..backends import jaxutil
 from ..core.errors import InputError
 from ..optim import lab
 from ..optim import plots as optim_plots
-from .common import claimed_value, figure_paths
+from .common import claimed_value, figure_paths, sci
 from .lab_linear import JAX_TOL
 from .model import Boxed, Figure, Math, Outcome, Table, Text
 from .registry import Context, Exercise, task
@@ -190,7 +190,8 @@ def _initial_loss_claim(ex, out, key, ours, K, model, spread=False, X=None):
     out.claim(f"{model}: the first loss is {c:.6f}, about $\\log {K}$ (weights 0.01 times "
               "standard normal draws)",
               gap < 1e-3,
-              f"|{c:.6f} − ln {K}| = {gap:.1e} (tolerance 1e-3: logits of size 1e-4·‖x‖); "
+              f"$|{c:.6f} - \\log {K}|$ = {sci(gap)} (tolerance $10^{{-3}}$: logits of size "
+              "$10^{-4}\\|x\\|$); "
               f"on digits the same code gives {ours:.6f}")
 
 
@@ -232,7 +233,7 @@ def _mlps(ex, out, Xtr, ytr, Xte, yte, seed, K):
         out.add(Text("The take-away MLP hardly learns on digits: with weights 0.01 times "
                      "standard normal draws and "
                      f"only {D} inputs the second hidden layer sees activations about "
-                     f"{_signal(deep, Xtr.T):.0e} in size, so the gradients of the first "
+                     f"{sci(_signal(deep, Xtr.T), 1)} in size, so the gradients of the first "
                      "layers are tiny and clipping never acts. With CIFAR-10's 3072 inputs "
                      "of similar size the first layer's output is $\\sqrt{3072/64}$, about 7, "
                      "times larger."))
