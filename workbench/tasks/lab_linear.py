@@ -169,7 +169,7 @@ def _code_path_checks(out: Outcome, data: lab.LabData) -> None:
               f"shifted {np.array2string(shifted[0], precision=6)}")
     with np.errstate(over="ignore"):
         tails = lab.sigmoid(np.array([-1000.0, 1000.0]))
-    out.check("the lab's sigmoid 1/(1 + e^(−z)) has no max shift: at z = ∓1000 e^1000 "
+    out.check("the lab's sigmoid 1/(1 + e^(−z)) has no max shift: at z = −1000 and 1000, e^1000 "
               "overflows to inf, yet it returns 0 and 1, the float64 roundings of the truth",
               tails.tolist() == [0.0, 1.0], f"σ(−1000), σ(1000) = {tails[0]:g}, {tails[1]:g} "
               "(true σ(−1000) ≈ 5e−435 is below the smallest float64)")
