@@ -42,7 +42,7 @@ def test_the_submitted_piecewise_is_rejected():
 
 def test_trajectory_derivation():
     traj = cv.derive_trajectory()
-    lam, z0 = sp.Symbol("lambda_i", positive=True), sp.Symbol("z_i(0)", real=True)
+    lam, z0 = sp.Symbol("lambda_i", positive=True), sp.Symbol("z_{i}(0)", real=True)
     t = sp.Symbol("t", integer=True, nonnegative=True)
     assert sp.simplify(traj.mode - z0 * (1 - eta * lam) ** t) == 0
     assert traj.gradient_is_Hw and traj.exact_check

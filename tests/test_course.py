@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from workbench.tasks import course
+from workbench.tasks import course, rules
 from workbench.tasks.registry import Context, Exercise
 from workbench.tasks.runner import run
 
@@ -88,19 +88,19 @@ def test_gradient_field_flags_the_arctangent_where_fx_is_negative():
 
 def test_a_wrong_rule_is_not_certified():
     # d(X⁻¹) with the sign flipped is wrong by 2‖X⁻¹dX X⁻¹‖
-    wrong = course.Rule("", course.RULES["inverse"].f,
-                        lambda X, dX: np.linalg.inv(X) @ dX @ np.linalg.inv(X), course._spd)
-    ok, _ = course.certify_rule(wrong)
+    wrong = rules.Rule("", rules.RULES["inverse"].f,
+                        lambda X, dX: np.linalg.inv(X) @ dX @ np.linalg.inv(X), rules._spd)
+    ok, _ = rules.certify_rule(wrong)
     assert not ok
-    det_as_trace = course.Rule("", course.RULES["det"].f, lambda X, dX: np.trace(dX),
-                               course._square)
-    assert not course.certify_rule(det_as_trace)[0]
+    det_as_trace = rules.Rule("", rules.RULES["det"].f, lambda X, dX: np.trace(dX),
+                               rules._square)
+    assert not rules.certify_rule(det_as_trace)[0]
 
 
 @pytest.mark.slow
 def test_every_rule_of_the_notes_is_certified():
     out = run(_ex("rules", sizes=[2, 3]), Context(figures=False))
-    assert out.passed and len(out.checks) == len(course.RULES) + 6
+    assert out.passed and len(out.checks) == len(rules.RULES) + 6
 
 
 def test_every_course_exercise_names_its_source_item():

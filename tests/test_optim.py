@@ -301,4 +301,10 @@ def test_course_exercises_validate_and_the_fast_ones_pass():
     assert theory.passed
     verdicts = {c.statement.split(" = ")[0]: c.holds for c in theory.claims}
     # η* = 2/(λmax+λmin) holds; "R* = κ" and the η < 0 branch "ηλmax − 1" do not
-    assert verdicts == {"η*": True, "R*": False, "for η < 0, rate(η)": False}
+    assert verdicts == {"$\\eta^*": True, "$R^*": False,
+                        "for $\\eta < 0$, $\\operatorname{rate}(\\eta)": False}
+    # the claims are typeset from the parsed claim, not copied from the file's Python syntax
+    statements = [c.statement for c in theory.claims]
+    assert statements[1] == "$R^* = \\kappa$"
+    assert statements[2].endswith(" - 1$") and "lmax" not in statements[2]
+    assert not any("*" in s.replace("^*", "") for s in statements)

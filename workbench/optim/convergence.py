@@ -99,10 +99,12 @@ def derive_rate(samples: int = 60, seed: int = 0) -> RateDerivation:
     steps = [
         (r"(1-\eta\lambda_{\min})^2-(1-\eta\lambda_{\max})^2", L(diff),
          "sign decides which mode is slower"),
-        (r"\operatorname{rate}(\eta)", L(piece), "η ≤ 2/(λmin+λmax) ≤ 1/λmin keeps 1−ηλmin ≥ 0"),
+        (r"\operatorname{rate}(\eta)", L(piece),
+         r"$\eta \le 2/(\lambda_{\min}+\lambda_{\max}) \le 1/\lambda_{\min}$ keeps "
+         r"$1-\eta\lambda_{\min} \ge 0$"),
         (r"\eta^*", L(eta_opt), "falling branch meets rising branch"),
         (r"R^* = \operatorname{rate}(\eta^*)", L(rate_opt) + " = " + L(rate_kappa),
-         "κ = λmax/λmin"),
+         r"$\kappa = \lambda_{\max}/\lambda_{\min}$"),
         (r"\operatorname{rate}(\eta) < 1", r"0 < \eta < " + L(eta_max), "else GD diverges"),
     ]
     return RateDerivation(piece, eta_opt, rate_opt, rate_kappa, eta_max, steps, checks)
@@ -147,7 +149,8 @@ def derive_trajectory(check_steps: int = 8) -> TrajectoryDerivation:
     compares f(w(t)) with the closed form for t = 0, …, ``check_steps``.
     """
     t = sp.Symbol("t", integer=True, nonnegative=True)
-    lam, z0 = sp.Symbol("lambda_i", positive=True), sp.Symbol("z_i(0)", real=True)
+    # z_i(0) is named so that it prints as z_i(0), not z_{i(0)}
+    lam, z0 = sp.Symbol("lambda_i", positive=True), sp.Symbol("z_{i}(0)", real=True)
     z = sp.Function("z")
     mode = sp.rsolve(z(t + 1) - (1 - ETA * lam) * z(t), z(t), {z(0): z0})
     i, d = sp.symbols("i d", integer=True, positive=True)
@@ -176,10 +179,10 @@ def derive_trajectory(check_steps: int = 8) -> TrajectoryDerivation:
         w = w - eta * H * w
     L = sp.latex
     steps = [
-        (r"\nabla f(w)", "Hw", "H symmetric"),
+        (r"\nabla f(w)", "Hw", "$H$ symmetric"),
         (r"z(t+1) = U^\top w(t+1)", r"U^\top(I-\eta H)w(t) = (I-\eta\Lambda)\,z(t)",
-         r"U^\top H = \Lambda U^\top"),
-        (r"z_i(t)", L(mode), "rsolve"),
+         r"$U^\top H = \Lambda U^\top$"),
+        (r"z_i(t)", L(mode), "the recurrence solved"),
         (r"f(w(t)) = \tfrac12 z(t)^\top \Lambda z(t)", L(value), ""),
     ]
     return TrajectoryDerivation(mode, value, bool(grad_ok), bool(ok), steps)

@@ -1,4 +1,10 @@
-"""Helpers every task uses: located parsing of fields, and certificate tables."""
+"""Helpers every task uses: located parsing of fields, numbers as printed, certificate tables.
+
+Numbers reach the page with about six significant digits, points as tuples:
+
+>>> decimal(0.19837475069223798), point_text([3.0, 0.5])
+('0.198375', '(3, 0.5)')
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,54 @@ import sympy as sp
 
 from ..certification.base import Certificate
 from ..core.errors import InputError, WorkbenchError
-from ..core.parse import parse, parse_assignments, variables_of
+from ..core.parse import parse, parse_assignments, parse_number, variables_of
 from .model import Table
-from .registry import Exercise
+from .registry import Context, Exercise
+from .schema import Field
+
+#: The ``func`` of the optimization tasks: a named test function or an expression.
+FUNC = Field(str, 'a named test function ("beale", "rosenbrock", ...) or an expression')
+
+
+def figure_paths(ctx: Context, ex: Exercise, name: str) -> list | None:
+    """The figure's PDF path (as a list of paths to save), or None when figures are off."""
+    pdf = ctx.figure_path(ex, name)
+    return None if pdf is None else [pdf]
+
+
+def exact_number(ex: Exercise, name: str, default=None) -> sp.Expr:
+    """The field ``name`` as an exact number (``"0.4"`` is 2/5); errors name the field."""
+    raw = ex.fields.get(name, default)
+    if raw is None:
+        raise InputError(f"{ex.where(name)}: required")
+    try:
+        return parse_number(str(raw)) if not isinstance(raw, sp.Basic) else raw
+    except WorkbenchError as exc:
+        raise InputError(f"{ex.where(name)}: {exc}") from None
+
+
+def decimal(x: float) -> str:
+    """A float as printed: six significant digits."""
+    return f"{x:.6g}"
+
+
+def sci(x: float, digits: int = 2) -> str:
+    r"""A small or large float as typeset scientific notation, ``$-4.3 \cdot 10^{-3}$``.
+
+    >>> sci(-0.0043), sci(float("nan"))
+    ('$-4.3 \\cdot 10^{-3}$', 'n/a')
+    """
+    if x != x:
+        return "n/a"
+    if x == 0:
+        return "0"
+    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
+    return f"${mantissa} \\cdot 10^{{{int(exponent)}}}$"
+
+
+def point_text(values) -> str:
+    """A point as a tuple of decimals, ``(3, 0.5)``, never a Python list."""
+    return "(" + ", ".join(decimal(float(v)) for v in values) + ")"
 
 
 def field_expr(ex: Exercise, name: str, variables: list[str] | None = None) -> sp.Expr:
@@ -54,6 +105,19 @@ def claim_text(ex: Exercise, key: str, variables: list[str]):
 
 def fmt(x: float) -> str:
     return f"{x:.1e}" if x == x else "n/a"
+
+
+def certificate_checks(out, cert: Certificate, what: str) -> None:
+    """The certificate as one check per reference (instructor matter), not a table on the page."""
+    t = cert.tolerances
+    for key, name, tol in (("autodiff", "JAX autodiff (float64)", t["autodiff"]),
+                           ("finite_difference", "finite differences (Richardson)",
+                            t["finite_difference"]),
+                           ("high_precision", "mpmath, 50 digits", t["high_precision"])):
+        err = cert.max_rel_error.get(key, float("nan"))
+        out.check(f"{what} against {name}", err == err and err <= tol,
+                  f"max. mixed rel. error {fmt(err)} (tolerance {fmt(tol)}), "
+                  f"{cert.points_checked} points")
 
 
 def verification_table(cert: Certificate, what: str = "gradient and Hessian") -> Table:

@@ -14,6 +14,7 @@ Layout::
     expr = "(1.5 - x + x*y)**2 + ..."             # task fields ...
     claimed = { minimum = "x=3,y=0.5" }           # what the source states (judged)
     answer = { minimum = "x=3,y=0.5" }            # the author's own key (asserted)
+    prose = { ... }                               # the course's paragraphs, by name
 
 Every field is checked here, against the task's declarations
 (:mod:`workbench.tasks.schema`), before any exercise runs: its type, range and
@@ -43,7 +44,7 @@ from ..core.tomlfile import read_toml
 from .registry import Exercise, TaskSpec, load_all
 from .schema import check_type, read
 
-COMMON = {"id", "title", "task", "statement", "claimed", "answer", "source"}
+COMMON = {"id", "title", "task", "statement", "claimed", "answer", "source", "prose"}
 
 
 @dataclass
@@ -83,6 +84,23 @@ def _claim_table(spec: TaskSpec, value, key: str, where: str, folder: Path) -> d
     return out
 
 
+def _prose(spec: TaskSpec, value, where: str) -> dict[str, str]:
+    """The ``prose`` table: one string per paragraph the task declares."""
+    if not spec.prose:
+        raise InputError(f"{where}: field 'prose': task '{spec.name}' prints no paragraphs "
+                         "of its own (use 'statement')")
+    allowed = ", ".join(sorted(spec.prose))
+    if not isinstance(value, dict):
+        raise InputError(f"{where}: field 'prose': expected a table of paragraphs "
+                         f"(keys: {allowed}), got {type(value).__name__}")
+    for k, v in value.items():
+        if k not in spec.prose:
+            raise InputError(f"{where}: field 'prose.{k}': not a paragraph of task "
+                             f"'{spec.name}' (allowed: {allowed})")
+        check_type(v, (str,), f"{where}: field 'prose.{k}'")
+    return dict(value)
+
+
 def _exercise(item: dict, i: int, name: str, tasks: dict, folder: Path) -> Exercise:
     """One ``[[exercise]]`` table checked field by field."""
     if not isinstance(item, dict):
@@ -112,8 +130,9 @@ def _exercise(item: dict, i: int, name: str, tasks: dict, folder: Path) -> Exerc
         fields[key] = read(declared, value, f"{where}: field '{key}'", folder)
     claimed, answer = (_claims(spec, item[k], k, where, folder) if k in item else None
                        for k in ("claimed", "answer"))
+    prose = _prose(spec, item["prose"], where) if "prose" in item else {}
     return Exercise(name, ex_id, item.get("title", ex_id), task_name, item.get("statement", ""),
-                    fields, claimed, item.get("source", ""), answer)
+                    fields, claimed, item.get("source", ""), answer, prose)
 
 
 def load(path: str | Path) -> ExerciseFile:

@@ -50,6 +50,11 @@ claimed = { minimum = "x=3,y=0.5" }   # what the source states: judged and repor
 answer = { minimum = "x=3,y=0.5" }    # the author's own key: asserted
 ```
 
+**`prose`** is a table of named paragraphs, for tasks that print explanations
+between their results: the words are the course's and live in the exercise file;
+the task declares which paragraphs it places and where (listed per task).
+Prose, titles and statements may hold inline math `$…$`.
+
 **`claimed` and `answer`** take the same keys (listed per task). A `claimed`
 statement is quoted from a source: it is judged (✓/✗ in the sheet, counted by
 `verify`) but a false one is not a failure, except with `workbench verify --strict`
@@ -94,6 +99,10 @@ def _task(spec: TaskSpec) -> list[str]:
         out += _field_rows(spec.claims, set(), "key") + [""]
     else:
         out += ["Takes no `claimed` or `answer`.", ""]
+    if spec.prose:
+        out += ["Paragraphs of `prose` (each optional, inline math `$…$` allowed):", "",
+                "| paragraph | where it is printed |", "| --- | --- |"]
+        out += [f"| `{k}` | {_cell(v)} |" for k, v in spec.prose.items()] + [""]
     out += ["Example:", "", "```toml", "[[exercise]]", 'id = "example"',
             f'task = "{spec.name}"', spec.example, "```", ""]
     return out

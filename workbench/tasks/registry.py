@@ -25,7 +25,9 @@ from .model import Outcome
 from .schema import Field
 
 #: Modules under workbench.tasks that define tasks.
-TASK_MODULES = ["derive", "fd", "trace", "optim", "proof", "matrix", "lab", "course"]
+TASK_MODULES = ["derive", "fd", "trace", "stepping", "rates", "preconditioned", "learning",
+                "proof", "matrix", "lab_linear", "lab_images", "course",
+                "rules"]
 
 
 @dataclass
@@ -41,6 +43,11 @@ class Exercise:
     claimed: Any = None
     source: str = ""
     answer: Any = None   # the author's own answer key: a wrong one fails the exercise
+    prose: dict[str, str] = field(default_factory=dict)   # the course's named paragraphs
+
+    def paragraph(self, name: str) -> str:
+        """The exercise file's paragraph ``name`` (declared by the task), or ''."""
+        return self.prose.get(name, "")
 
     def where(self, field_name: str | None = None) -> str:
         """'file: exercise id: field name' for error messages."""
@@ -69,6 +76,9 @@ class TaskSpec:
 
     ``claims`` maps each key to its :class:`Field`; ``claim_list`` marks tasks
     whose claims are a list of tables (one per claim) rather than one table.
+    ``prose`` names the paragraphs an exercise file may give the task (its
+    ``prose`` table) and says where each is printed: the course's words live in
+    the course's files, the task only places them.
     """
 
     name: str
@@ -78,6 +88,7 @@ class TaskSpec:
     claims: dict[str, Field] = field(default_factory=dict)
     claim_list: bool = False
     example: str = ""
+    prose: dict[str, str] = field(default_factory=dict)
 
     @property
     def doc(self) -> str:
@@ -93,15 +104,17 @@ def _fields(spec: dict | None) -> dict[str, Field]:
 
 
 def task(name: str, required: dict | None = None, optional: dict | None = None,
-         claims: dict | None = None, claim_list: bool = False, example: str = ""):
+         claims: dict | None = None, claim_list: bool = False, example: str = "",
+         prose: dict[str, str] | None = None):
     """Register ``handler`` as the task ``name`` with its field declarations.
 
-    ``example`` is a short exercise in TOML for the format's reference.
+    ``example`` is a short exercise in TOML for the format's reference;
+    ``prose`` maps each paragraph the task can print to where it goes.
     """
 
     def register(handler):
         TASKS[name] = TaskSpec(name, handler, _fields(required), _fields(optional),
-                               _fields(claims), claim_list, example.strip())
+                               _fields(claims), claim_list, example.strip(), dict(prose or {}))
         return handler
 
     return register
