@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from ..certification.diagnosis import diagnose
 from ..core.errors import InputError
-from ..core.latex import read_answer
 from .common import add_expr_args, emit, read_function
 
 
@@ -24,6 +22,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..certification.diagnosis import diagnose
+
     f, names = read_function(args)
     if args.claimed and args.claimed_latex:
         raise InputError("give the claimed gradient with --claimed or with --claimed-latex, "
@@ -39,6 +39,8 @@ def run(args) -> int:
 
 def latex_claims(answers: list[str], names: list[str]) -> list:
     """Claimed components from LaTeX answers, in the order of ``names``."""
+    from ..core.latex import read_answer
+
     read = [read_answer(a, names) for a in answers]
     if len(read) == 1 and len(read[0].values) > 1:
         return read[0].values

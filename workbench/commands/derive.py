@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..core import limits
-from ..explore import derive
 from .common import add_expr_args, emit, read_function, read_point
 
 
@@ -19,6 +18,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..explore import derive
+
     limits.check("random_points", args.random, "--random")
     f, names = read_function(args)
     point = read_point(args.at, names)

@@ -6,9 +6,6 @@ import os
 from pathlib import Path
 
 from ..core.errors import InputError
-from ..grading.grade import grade_class, write_reports
-from ..grading.key import load_key
-from ..grading.submission import read_submission
 from .common import emit
 
 
@@ -28,6 +25,10 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..grading.grade import grade_class, write_reports
+    from ..grading.key import load_key
+    from ..grading.submission import read_submission
+
     key = load_key(args.key)  # every field checked and every truth derived before grading
     folder = Path(args.submissions)
     if not folder.is_dir():
