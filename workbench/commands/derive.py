@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..backends import jaxutil
 from ..core import limits
 from .common import add_expr_args, emit, read_function, read_point
 
@@ -18,6 +19,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    jaxutil.preload()  # the certificate's JAX reference loads while SymPy works
     from ..explore import derive
 
     limits.check("random_points", args.random, "--random")

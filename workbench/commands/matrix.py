@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 
+from ..backends import jaxutil
 from .common import emit
 
 
@@ -32,6 +33,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    jaxutil.preload()  # the certificate's JAX reference loads while SymPy works
     from ..explore import matrix_call
 
     result = matrix_call.run(args)
