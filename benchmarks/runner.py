@@ -246,8 +246,10 @@ def run(sections: Sequence[str] = SECTIONS, quick: bool = False, repeats: int | 
         if key == "B1":
             out.append(b1_batched.run(n_points, reps, quick=quick, progress=say))
         elif key == "B2":
-            sizes = (4,) if quick else (10, 50, 100, 200)
-            out.append(b2_scaling.run(sizes, max(1, reps // 2), quick=quick, progress=say))
+            sizes, dense = ((b2_scaling.QUICK_ROSENBROCK_SIZES, b2_scaling.QUICK_DENSE_SIZES)
+                            if quick else (b2_scaling.ROSENBROCK_SIZES, b2_scaling.DENSE_SIZES))
+            out.append(b2_scaling.run(sizes, max(1, reps // 2), quick=quick, progress=say,
+                                      dense_sizes=dense))
         elif key == "B3":
             out.append(_b3(quick, reps))
         else:
