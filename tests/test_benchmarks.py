@@ -56,6 +56,21 @@ def test_b1_beale_rows_agree_with_jax():
     floor = [r for r in rows if r["method"].startswith("memory floor")][0]
     assert all(r["agrees"] is True for r in rows if r is not floor) and floor["agrees"] is None
     assert floor["x_floor"] == 1.0 and summary["floor"] > 0
+    # the anchors: measured and agreeing with JAX, or skipped with the reason
+    for label in b1_batched.ANCHORS:
+        assert label in methods or label in summary["skipped"]
+        assert label not in methods or label in summary["anchors"]
+    fused_row = [r for r in rows if r["method"] == "workbench fused"][0]
+    assert fused_row["x_fused"] == 1.0
+
+
+def test_b1_anchor_decision_needs_every_row_within_the_factor():
+    close = b1_batched.anchor_decision({"A": [1.1, 1.19], "B": [0.9, 1.3]}, {})
+    assert "A: 1.10× to 1.19×" in close[0] and "within 1.2×" in close[0]
+    assert "not within" in close[1] and close[-1].startswith("decision: A within")
+    none = b1_batched.anchor_decision({"A": [], "B": []}, {"A": "absent", "B": "absent"})
+    assert none[:2] == ["A skipped: absent", "B skipped: absent"]
+    assert none[-1] == "decision: none of the anchors ran; the fused kernel stays"
 
 
 def test_b2_small_n_is_identical_to_sympy():
