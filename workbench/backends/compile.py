@@ -42,8 +42,10 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
 
 from ..core.errors import InputError
+from ..symbolic import fastdiff
 from ..symbolic.calculus import Vars, symbols
 
 BACKENDS = ("auto", "numpy", "fused", "jax", "mpmath", "cupy")
@@ -52,10 +54,16 @@ BACKENDS = ("auto", "numpy", "fused", "jax", "mpmath", "cupy")
 #: it NumPy's per-call overhead is small and no kernel needs building.
 AUTO_MIN_POINTS = 32768
 
+#: From this many varying expressions on, the NumPy code's common subexpressions
+#: are found by SymEngine (:func:`workbench.symbolic.fastdiff.cse`): SymPy's own
+#: ``cse`` grows faster than linearly (seconds at a few hundred Hessian entries,
+#: minutes at thousands).  Below, SymPy's, so small results print as before.
+FAST_CSE_MIN = 200
+
 
 def _flatten(exprs) -> tuple[list[sp.Expr], tuple[int, ...]]:
-    if isinstance(exprs, sp.MatrixBase):
-        return list(exprs), exprs.shape
+    if isinstance(exprs, sp.MatrixBase):  # row by row: entry by entry is slow at 10⁶ entries
+        return [e for row in exprs.tolist() for e in row], exprs.shape
     if isinstance(exprs, (list, tuple)):
         if exprs and isinstance(exprs[0], (list, tuple)):
             rows = [list(r) for r in exprs]
@@ -112,13 +120,12 @@ def _lambdify_sparse(flat, xs, modules):
     and shared, so a 100 x 100 Hessian with 300 varying entries prints 300
     expressions, not 10 000.  Values are those of the full lambdify.
     """
-    live = [k for k, e in enumerate(flat) if e.free_symbols]
+    live = [k for k, s in enumerate(fastdiff.symbol_sets(flat)) if s]
     if len(live) == len(flat):
-        return sp.lambdify(xs, flat, modules=modules, cse=True)
+        return _lambdify(xs, flat, modules)
     distinct = list(dict.fromkeys(e for e in flat if not e.free_symbols))
     values = dict(zip(distinct, sp.lambdify([], distinct, modules=modules)(), strict=True))
-    varying = sp.lambdify(xs, [flat[k] for k in live], modules=modules, cse=True) \
-        if live else None
+    varying = _lambdify(xs, [flat[k] for k in live], modules) if live else None
     where = {k: i for i, k in enumerate(live)}
 
     def fn(*args):
@@ -126,6 +133,23 @@ def _lambdify_sparse(flat, xs, modules):
         return [got[where[k]] if k in where else values[e] for k, e in enumerate(flat)]
 
     return fn
+
+
+def _lambdify(xs, exprs, modules):
+    """``lambdify(xs, exprs, cse=True)``; from :data:`FAST_CSE_MIN` expressions, SymEngine's CSE.
+
+    The common subexpressions are found first and lambdify is handed the
+    reduced expressions: it then walks and prints small trees only.
+    """
+    if len(exprs) < FAST_CSE_MIN or modules != "numpy":
+        return sp.lambdify(xs, exprs, modules=modules, cse=True)
+    subs, reduced = fastdiff.cse(exprs)
+    # lambdify's own printer, without sorting the terms of every sum (seconds at this size)
+    printer = NumPyPrinter({"fully_qualified_modules": False, "inline": True,
+                            "allow_unknown_functions": True, "user_functions": {},
+                            "order": "none"})
+    return sp.lambdify(xs, reduced, modules=modules, cse=lambda _: (subs, reduced),
+                       printer=printer)
 
 
 def _jax(flat, xs, shape):
@@ -259,7 +283,7 @@ def compile(  # noqa: A001 - the verb users look for
     """
     flat, shape = _flatten(exprs)
     xs = symbols(variables)
-    extra = set().union(*(e.free_symbols for e in flat)) - set(xs)
+    extra = set().union(*fastdiff.symbol_sets(flat)) - set(xs)
     if extra:
         names = ", ".join(sorted(map(str, extra)))
         raise InputError(f"expression uses variables not listed: {names}")
