@@ -102,8 +102,8 @@ def _stack(xp, outs, shape, args):
     return xp.stack(parts).reshape(shape + tuple(point_shape))
 
 
-def _numpy(flat, xs, shape):
-    fn = _lambdify_sparse(flat, xs, "numpy")
+def _numpy(flat, xs, shape, sets=None):
+    fn = _lambdify_sparse(flat, xs, "numpy", sets)
 
     def run(*args):
         args = [np.asarray(a, dtype=np.result_type(a, np.float64)) for a in args]
@@ -113,17 +113,19 @@ def _numpy(flat, xs, shape):
     return run
 
 
-def _lambdify_sparse(flat, xs, modules):
+def _lambdify_sparse(flat, xs, modules, sets=None):
     """``lambdify(xs, flat, cse=True)``, printing only the entries that vary.
 
     A Hessian is mostly constant (zeros): each distinct constant is printed once
     and shared, so a 100 x 100 Hessian with 300 varying entries prints 300
-    expressions, not 10 000.  Values are those of the full lambdify.
+    expressions, not 10 000.  Values are those of the full lambdify.  ``sets``:
+    each entry's free symbols, when the caller has them already.
     """
-    live = [k for k, s in enumerate(fastdiff.symbol_sets(flat)) if s]
+    sets = fastdiff.symbol_sets(flat) if sets is None else sets
+    live = [k for k, s in enumerate(sets) if s]
     if len(live) == len(flat):
         return _lambdify(xs, flat, modules)
-    distinct = list(dict.fromkeys(e for e in flat if not e.free_symbols))
+    distinct = list(dict.fromkeys(e for e, s in zip(flat, sets, strict=True) if not s))
     values = dict(zip(distinct, sp.lambdify([], distinct, modules=modules)(), strict=True))
     varying = _lambdify(xs, [flat[k] for k in live], modules) if live else None
     where = {k: i for i, k in enumerate(live)}
@@ -233,9 +235,9 @@ class _Auto:
     where the expressions use a function C cannot print (``why`` says which).
     """
 
-    def __init__(self, flat, xs, shape):
+    def __init__(self, flat, xs, shape, sets=None):
         self.flat, self.xs, self.shape = flat, xs, shape
-        self.small = _numpy(flat, xs, shape)
+        self.small = _numpy(flat, xs, shape, sets)
         self.fast = None
         self.engine = None
         self.why = ""
@@ -283,13 +285,14 @@ def compile(  # noqa: A001 - the verb users look for
     """
     flat, shape = _flatten(exprs)
     xs = symbols(variables)
-    extra = set().union(*fastdiff.symbol_sets(flat)) - set(xs)
+    sets = fastdiff.symbol_sets(flat)
+    extra = set().union(*sets) - set(xs)
     if extra:
         names = ", ".join(sorted(map(str, extra)))
         raise InputError(f"expression uses variables not listed: {names}")
     builders = {
-        "auto": lambda: _Auto(flat, xs, shape),
-        "numpy": lambda: _numpy(flat, xs, shape),
+        "auto": lambda: _Auto(flat, xs, shape, sets),
+        "numpy": lambda: _numpy(flat, xs, shape, sets),
         "fused": lambda: _fused(flat, xs, shape),
         "jax": lambda: _jax(flat, xs, shape),
         "mpmath": lambda: _mpmath(flat, xs, shape, digits),

@@ -256,6 +256,8 @@ def symbol_sets(exprs: Sequence[sp.Expr]) -> list[frozenset]:
     """
     memo: dict = {}
     for e in exprs:
+        if e in memo:  # a Hessian's many zeros: one lookup each
+            continue
         stack = [e]
         while stack:
             node = stack[-1]
