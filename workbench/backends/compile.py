@@ -125,7 +125,8 @@ def _lambdify_sparse(flat, xs, modules, sets=None):
     live = [k for k, s in enumerate(sets) if s]
     if len(live) == len(flat):
         return _lambdify(xs, flat, modules)
-    distinct = list(dict.fromkeys(e for e, s in zip(flat, sets, strict=True) if not s))
+    by_id = {id(e): e for e, s in zip(flat, sets, strict=True) if not s}  # no hashing 10⁶ zeros
+    distinct = list(dict.fromkeys(by_id.values()))
     values = dict(zip(distinct, sp.lambdify([], distinct, modules=modules)(), strict=True))
     varying = _lambdify(xs, [flat[k] for k in live], modules) if live else None
     where = {k: i for i, k in enumerate(live)}

@@ -254,25 +254,25 @@ def symbol_sets(exprs: Sequence[sp.Expr]) -> list[frozenset]:
     >>> symbol_sets([x + y, sp.Integer(2)]) == [{x, y}, set()]
     True
     """
-    memo: dict = {}
-    for e in exprs:
-        if e in memo:  # a Hessian's many zeros: one lookup each
+    memo: dict[int, frozenset] = {}  # by id: the nodes are alive in exprs, and SymPy's hash
+    for e in exprs:                  # is a Python call (a million zeros cost seconds)
+        if id(e) in memo:
             continue
         stack = [e]
         while stack:
             node = stack[-1]
-            if node in memo:
+            if id(node) in memo:
                 stack.pop()
                 continue
-            todo = [a for a in node.args if a not in memo]
+            todo = [a for a in node.args if id(a) not in memo]
             if todo:
                 stack += todo
                 continue
             stack.pop()
             # Add, Mul, Pow and function applications bind no variable (an Integral does)
-            memo[node] = (frozenset().union(*(memo[a] for a in node.args))
-                          if isinstance(node, _NO_BINDING) else frozenset(node.free_symbols))
-    return [memo[e] for e in exprs]
+            memo[id(node)] = (frozenset().union(*(memo[id(a)] for a in node.args))
+                              if isinstance(node, _NO_BINDING) else frozenset(node.free_symbols))
+    return [memo[id(e)] for e in exprs]
 
 
 def cse(exprs: Sequence[sp.Expr]) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp.Expr]]:
