@@ -115,6 +115,15 @@ def _sympy_hessian(g: Sequence[sp.Expr], xs) -> sp.Matrix:
 
 # ------------------------------------------------------------------ symengine engine
 
+def _polynomial(e: sp.Expr) -> bool:
+    """A nonconstant polynomial in symbols with rational coefficients (no I, π, log, ...)."""
+    if not e.free_symbols:
+        return False
+    return all(n.is_Symbol or n.is_Rational or n.is_Add or n.is_Mul
+               or (n.is_Pow and n.exp.is_Integer and n.exp > 0)
+               for n in sp.preorder_traversal(e))
+
+
 class _SymEngine:
     """f in SymEngine, and the way back to SymPy with the original symbols.
 
@@ -163,7 +172,12 @@ class _SymEngine:
         cls = getattr(sp, type(node).__name__, None)
         if cls is None:  # a class SymPy names otherwise: SymEngine's own conversion
             return node._sympy_().xreplace(self.back)
-        return cls(*[self.memo[a] for a in node.args])
+        args = [self.memo[a] for a in node.args]
+        if cls is sp.Pow and args[0] is sp.E and _polynomial(args[1]):
+            # exp of a polynomial with rational coefficients: SymPy's evaluation leaves it
+            # as it is, after asking about its assumptions (a millisecond per entry)
+            return sp.exp(args[1], evaluate=False)
+        return cls(*args)
 
     def gradient(self):
         """∂f/∂xᵢ as SymEngine's sum of the derivatives of the terms that contain xᵢ.
