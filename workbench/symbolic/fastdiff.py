@@ -10,7 +10,12 @@ the same derivatives cheap:
   derivatives that can be nonzero are taken: O(Σₜ |vars(fₜ)|²) instead of n².
 * **SymEngine** (C++, optional: ``pip install 'workbench[fast]'``) takes those
   derivatives tens of times faster than SymPy; the results are converted back to
-  SymPy with the variables' assumptions restored.
+  SymPy with the variables' assumptions restored, each shared subtree once (a
+  dense Hessian's n² entries share one sum).
+
+At scale the derivatives must also be compiled: :func:`cse` finds the common
+subexpressions of thousands of entries with SymEngine, and :func:`symbol_sets`
+finds their variables visiting each shared subtree once.
 
 The results are the SymPy expressions :func:`workbench.symbolic.calculus.gradient` and
 :func:`workbench.symbolic.calculus.hessian` return: the ``sympy`` engine computes exactly
