@@ -197,3 +197,22 @@ def test_large_results_compile_to_the_same_values(monkeypatch):
     slow = compile_module.compile(hs, xs, "numpy")(*pts)
     assert fast.shape == slow.shape == (16, 16, 40)
     assert np.max(mixed_error(fast, slow)) < 1e-14  # the same formulas, round-off apart
+
+
+@needs_symengine
+def test_large_sparse_hessian_compiles_to_the_same_values(monkeypatch):
+    """Rosenbrock n = 120: zeros shared as constants, each off-diagonal entry printed once."""
+    import numpy as np
+
+    from workbench.backends import compile as compile_module
+    from workbench.certification.base import mixed_error
+
+    f, xs = rosenbrock(120)
+    _, hs = fastdiff.derivatives(f, xs)
+    rng = np.random.default_rng(1)
+    pts = [rng.uniform(-2, 2, 30) for _ in xs]
+    fast = compile_module.compile(hs, xs, "numpy")(*pts)
+    monkeypatch.setattr(compile_module, "FAST_CSE_MIN", 10**9)
+    slow = compile_module.compile(hs, xs, "numpy")(*pts)
+    assert fast.shape == (120, 120, 30) and np.all(fast[0, 2] == 0)
+    assert np.max(mixed_error(fast, slow)) < 1e-14

@@ -123,17 +123,27 @@ def _lambdify_sparse(flat, xs, modules, sets=None):
     """
     sets = fastdiff.symbol_sets(flat) if sets is None else sets
     live = [k for k, s in enumerate(sets) if s]
-    if len(live) == len(flat):
+    # a large symmetric Hessian holds each off-diagonal entry twice (one object): print it once
+    slot = {}
+    if len(live) >= FAST_CSE_MIN:
+        for k in live:
+            slot.setdefault(id(flat[k]), len(slot))
+    if len(live) == len(flat) and len(slot) in (0, len(live)):
         return _lambdify(xs, flat, modules)
     by_id = {id(e): e for e, s in zip(flat, sets, strict=True) if not s}  # no hashing 10⁶ zeros
     distinct = list(dict.fromkeys(by_id.values()))
     values = dict(zip(distinct, sp.lambdify([], distinct, modules=modules)(), strict=True))
-    varying = _lambdify(xs, [flat[k] for k in live], modules) if live else None
-    where = {k: i for i, k in enumerate(live)}
+    by_id = {i: values[e] for i, e in by_id.items()}  # looked up by id at every call
+    if slot:
+        printed = list({id(flat[k]): flat[k] for k in live}.values())  # in slot order
+        where = {k: slot[id(flat[k])] for k in live}
+    else:
+        printed, where = [flat[k] for k in live], {k: i for i, k in enumerate(live)}
+    varying = _lambdify(xs, printed, modules) if live else None
 
     def fn(*args):
         got = varying(*args) if live else []
-        return [got[where[k]] if k in where else values[e] for k, e in enumerate(flat)]
+        return [got[where[k]] if k in where else by_id[id(e)] for k, e in enumerate(flat)]
 
     return fn
 
