@@ -38,8 +38,9 @@ class _Parser(argparse.ArgumentParser):
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m benchmarks",
                 description="Benchmarks: compiled derivatives vs autodiff and the memory floor "
-                            "(B1), derivation scaling (B2), matrix calculus (B3), GPU (B4). "
-                            "Prints Markdown tables, or one JSON object.")
+                            "(B1), derivation scaling (B2), matrix calculus (B3), GPU (B4), "
+                            "the command line's cold start (B5). Prints Markdown tables, or one "
+                            "JSON object.")
     p.add_argument("--sections", default=",".join(SECTIONS),
                    help=f"comma-separated subset of {','.join(SECTIONS)} (default: all)")
     p.add_argument("--quick", action="store_true", help="tiny sizes: seconds, not minutes")

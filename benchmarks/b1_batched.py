@@ -12,9 +12,19 @@ Hessian) is derived once, then evaluated at N points by:
 * PyTorch autograd, when installed: ``torch.autograd.grad`` of the summed
   per-point values (each point's value depends on its own inputs only, so
   this is the per-point gradient), ``torch.func.vmap(hessian)`` for Hessians;
+* the **anchors** (:mod:`benchmarks.anchors`): SymEngine's LLVM ``Lambdify``
+  (``cse=True``) and numba (``@njit(parallel=True)`` over the printed
+  expressions), the code generators a user could pick instead of the fused
+  kernel; a row is skipped, with the reason in the notes, where the library is
+  not installed (``pip install 'workbench[bench]'``);
 * the **memory floor**: the fastest of three kernels that only read the same
   inputs and write the same outputs (NumPy copies, a fused C copy kernel, an
   XLA copy), measured in the same run.
+
+The decision rule for the anchors (:data:`REPLACE_WITHIN`): the hand-written
+generator and vector math behind the fused kernel would be replaced by an
+anchor only if that anchor is within 1.2× of the fused kernel on every B1 row;
+the section's notes record each anchor's worst ratio and the decision.
 
 Columns: median milliseconds per call, nanoseconds per point, ratios to the
 floor and to ``jax.jit(vmap(grad))``, effective bandwidth (bytes of inputs and
@@ -37,6 +47,7 @@ from workbench.backends.jaxutil import jnp as _jnp
 from workbench.certification.base import mixed_error
 from workbench.symbolic import fastdiff
 
+from .anchors import ANCHORS
 from .problems import Problem, b1_problems, torch_namespace
 from .runner import Section, Target, measure, once
 
@@ -46,11 +57,15 @@ from .runner import Section, Target, measure, once
 TOLERANCE = 1e-10
 MPMATH_WORK = 400  # outputs evaluated in mpmath: a few hundred, about a second
 GOALS = {"Beale": 1.5, "HW1 Q4": 1.5}  # gradient: auto within this factor of the floor
+#: an anchor replaces the fused kernel's generator only within this factor of it on every row
+REPLACE_WITHIN = 1.2
+FUSED = "workbench fused"
 
 COLUMNS = [("problem", "function"), ("derivative", "derivative"), ("method", "method"),
            ("points", "points"), ("ms", "ms (median)"), ("ms_min", "ms (min)"),
            ("ns_per_point", "ns/point"),
-           ("x_floor", "× floor"), ("x_jax", "× jax vmap(grad)"), ("gb_s", "GB/s"),
+           ("x_floor", "× floor"), ("x_jax", "× jax vmap(grad)"), ("x_fused", "× fused"),
+           ("gb_s", "GB/s"),
            ("max_error", "max error vs JAX"), ("agrees", "agrees")]
 
 
@@ -141,6 +156,13 @@ def measure_problem(problem: Problem, derivative: str, points: int, repeats: int
     torch_ref = _torch_reference(f, xs, derivative == "hessian")
     if torch_ref is not None:
         methods["torch autograd"] = lambda: torch_ref(*arrays)
+    skipped = {}
+    for label, build in ANCHORS.items():
+        anchor = build(list(exprs), xs)
+        if isinstance(anchor, str):
+            skipped[label] = anchor
+        else:
+            methods[label] = lambda a=anchor: a(*arrays)
     floors = _floor(arrays, n_out, xs)
     timings = measure({**methods, **floors}, repeats)
 
@@ -149,27 +171,32 @@ def measure_problem(problem: Problem, derivative: str, points: int, repeats: int
     floor_t = timings[floor_name].median
     jax_name = [k for k in methods if k.startswith("jax.jit")][0]
     jax_t = timings[jax_name].median
+    fused_t = timings[FUSED].median if FUSED in timings else None
     nbytes = (len(xs) + n_out) * points * 8
     rows = []
     for name, call in methods.items():
         err = _mixed_error(np.asarray(call()), truth)
         rows.append(_row(problem, derivative, name, points, timings[name], floor_t, jax_t,
-                         nbytes, err))
+                         nbytes, err, fused_t))
     rows.append(_row(problem, derivative, f"memory floor ({floor_name})", points,
-                     timings[floor_name], floor_t, jax_t, nbytes, None))
+                     timings[floor_name], floor_t, jax_t, nbytes, None, fused_t))
     rows.append(_mpmath_row(problem, derivative, exprs, xs, arrays, truth))
     auto = timings["workbench auto (default)"].median
     engine = getattr(compiled["auto"].fn, "engine", None)
+    anchors = {k: timings[k].median / fused_t for k in ANCHORS if k in timings and fused_t}
     return rows, {"auto": auto, "floor": floor_t, "jax": jax_t, "engine": engine,
-                  "floors": {k: timings[k].median for k in floors}}
+                  "floors": {k: timings[k].median for k in floors}, "anchors": anchors,
+                  "skipped": skipped}
 
 
-def _row(problem, derivative, method, points, timing, floor_t, jax_t, nbytes, err) -> dict:
+def _row(problem, derivative, method, points, timing, floor_t, jax_t, nbytes, err,
+         fused_t=None) -> dict:
     t = timing.median
     return {"problem": problem.name, "derivative": derivative, "method": method,
             "points": points, "ms": t * 1e3, "ms_min": timing.min * 1e3,
             "ns_per_point": t / points * 1e9,
-            "x_floor": t / floor_t, "x_jax": t / jax_t, "gb_s": nbytes / t / 1e9,
+            "x_floor": t / floor_t, "x_jax": t / jax_t,
+            "x_fused": t / fused_t if fused_t else None, "gb_s": nbytes / t / 1e9,
             "max_error": err, "agrees": None if err is None else bool(err <= TOLERANCE)}
 
 
@@ -183,8 +210,32 @@ def _mpmath_row(problem, derivative, exprs, xs, arrays, truth) -> dict:
     err = _mixed_error(np.asarray(out, dtype=float), truth[..., :k])
     return {"problem": problem.name, "derivative": derivative,
             "method": "workbench mpmath (50 digits)", "points": k, "ms": t * 1e3, "ms_min": None,
-            "ns_per_point": t / k * 1e9, "x_floor": None, "x_jax": None, "gb_s": None,
+            "ns_per_point": t / k * 1e9, "x_floor": None, "x_jax": None, "x_fused": None,
+            "gb_s": None,
             "max_error": err, "agrees": bool(err <= TOLERANCE)}
+
+
+def anchor_decision(ratios: dict[str, list[float]], skipped: dict[str, str]) -> list[str]:
+    """The notes recording each anchor's worst ratio to the fused kernel, and the decision."""
+    notes = [f"{k} skipped: {why}" for k, why in skipped.items()]
+    close = []
+    for k, r in ratios.items():
+        if r:
+            within = max(r) <= REPLACE_WITHIN
+            close += [k] if within else []
+            notes.append(f"{k}: {min(r):.2f}× to {max(r):.2f}× the fused kernel's time over "
+                         f"the {len(r)} rows ({'within' if within else 'not within'} "
+                         f"{REPLACE_WITHIN}× on every row)")
+    measured = [k for k, r in ratios.items() if r]
+    if not measured:
+        notes.append("decision: none of the anchors ran; the fused kernel stays")
+    elif close:
+        notes.append(f"decision: {', '.join(close)} within {REPLACE_WITHIN}× of the fused "
+                     "kernel on every row: candidate to replace its generator and vector math")
+    else:
+        notes.append(f"decision: no anchor within {REPLACE_WITHIN}× of the fused kernel on "
+                     "every row: the hand-written generator and vector math stay")
+    return notes
 
 
 def run(points: int = 10**6, repeats: int = 7, quick: bool = False, progress=None) -> Section:
@@ -192,11 +243,16 @@ def run(points: int = 10**6, repeats: int = 7, quick: bool = False, progress=Non
     say = progress or (lambda msg: None)
     section = Section("B1", f"batched evaluation at {points:,} points (float64, CPU)",
                       columns=COLUMNS)
+    ratios: dict[str, list[float]] = {k: [] for k in ANCHORS}
+    skipped: dict[str, str] = {}
     for problem in b1_problems():
         for derivative in ("gradient", "hessian") if problem.hessian else ("gradient",):
             say(f"B1 {problem.name} {derivative}")
             rows, summary = measure_problem(problem, derivative, points, repeats)
             section.rows += rows
+            for k, v in summary["anchors"].items():
+                ratios[k].append(v)
+            skipped.update(summary["skipped"])
             floors = ", ".join(f"{k} {v * 1e3:.3g} ms" for k, v in summary["floors"].items())
             section.notes.append(f"{problem.name} {derivative}: floor candidates {floors}; "
                                  f"auto ran the {summary['engine'] or 'numpy (small batch)'} path")
@@ -212,5 +268,6 @@ def run(points: int = 10**6, repeats: int = 7, quick: bool = False, progress=Non
                     f"jax.jit(vmap(grad))", x_jax <= 1.0, f"{x_jax:.2f}x"))
     section.notes.append("logistic d=100: Hessian not measured (10⁴ outputs per point, "
                          "80 GB at 10⁶ points)")
+    section.notes += anchor_decision(ratios, skipped)
     section.checks_passed = all(r["agrees"] is not False for r in section.rows)
     return section

@@ -7,7 +7,10 @@
 * **logistic, d = 100** (the linear-classifier lab's binary cross-entropy with
   logits, one example): ℓ(w) = softplus(w·x) − y·(w·x) for a fixed example
   (x, y = 1), as a function of the 100 weights;
-* **Rosenbrock, n-dimensional** (B2): Σᵢ 100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)².
+* **Rosenbrock, n-dimensional** (B2): Σᵢ 100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)²: a
+  tridiagonal Hessian;
+* **log-sum-exp, n variables** (B2): log Σᵢ exp(xᵢ): every Hessian entry is
+  nonzero, Hᵢⱼ = δᵢⱼ softmaxᵢ − softmaxᵢ softmaxⱼ.
 
 >>> f, xs = beale().build()
 >>> len(xs), f.subs({xs[0]: 3, xs[1]: 0.5})
@@ -79,6 +82,12 @@ def rosenbrock(n: int) -> tuple[sp.Expr, list[sp.Symbol]]:
     xs = symbols([f"x{i}" for i in range(1, n + 1)])
     return sp.Add(*[100 * (xs[i + 1] - xs[i] ** 2) ** 2 + (1 - xs[i]) ** 2
                     for i in range(n - 1)]), xs
+
+
+def log_sum_exp(n: int) -> tuple[sp.Expr, list[sp.Symbol]]:
+    """log Σᵢ exp(xᵢ), n variables: a dense Hessian (n² nonzero entries)."""
+    xs = symbols([f"x{i}" for i in range(1, n + 1)])
+    return sp.log(sp.Add(*[sp.exp(x) for x in xs])), xs
 
 
 def b1_problems() -> list[Problem]:

@@ -33,7 +33,7 @@ from typing import Any
 from workbench.backends import fused
 
 #: The benchmark sections, and the sizes of a full run and of a ``--quick`` one.
-SECTIONS = ("B1", "B2", "B3", "B4")
+SECTIONS = ("B1", "B2", "B3", "B4", "B5")
 REPEATS, QUICK_REPEATS = 7, 2  # rounds per timing: a full run, --quick
 POINTS, QUICK_POINTS = 10**6, 2000  # points for B1/B4: a full run, --quick
 
@@ -233,7 +233,7 @@ def run(sections: Sequence[str] = SECTIONS, quick: bool = False, repeats: int | 
         points: int | None = None, progress: Callable[[str], None] | None = None
         ) -> list[Section]:
     """Run the chosen sections; ``quick`` uses tiny sizes (seconds, for tests)."""
-    from . import b1_batched, b2_scaling, b4_gpu
+    from . import b1_batched, b2_scaling, b4_gpu, b5_cold_start
 
     say = progress or (lambda msg: None)
     reps, n_points = repeats_and_points(quick, repeats, points)
@@ -246,12 +246,17 @@ def run(sections: Sequence[str] = SECTIONS, quick: bool = False, repeats: int | 
         if key == "B1":
             out.append(b1_batched.run(n_points, reps, quick=quick, progress=say))
         elif key == "B2":
-            sizes = (4,) if quick else (10, 50, 100, 200)
-            out.append(b2_scaling.run(sizes, max(1, reps // 2), quick=quick, progress=say))
+            sizes, dense = ((b2_scaling.QUICK_ROSENBROCK_SIZES, b2_scaling.QUICK_DENSE_SIZES)
+                            if quick else (b2_scaling.ROSENBROCK_SIZES, b2_scaling.DENSE_SIZES))
+            out.append(b2_scaling.run(sizes, max(1, reps // 2), quick=quick, progress=say,
+                                      dense_sizes=dense))
         elif key == "B3":
             out.append(_b3(quick, reps))
-        else:
+        elif key == "B4":
             out.append(b4_gpu.run(n_points, reps, quick=quick, progress=say))
+        else:
+            rounds = repeats or (b5_cold_start.QUICK_ROUNDS if quick else b5_cold_start.ROUNDS)
+            out.append(b5_cold_start.run(rounds, quick=quick, progress=say))
     return out
 
 

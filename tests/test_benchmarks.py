@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import b1_batched, b2_scaling, b4_gpu, problems, runner
+from benchmarks import b1_batched, b2_scaling, b4_gpu, b5_cold_start, problems, runner
 from benchmarks.__main__ import main as bench_main
 from workbench.cli import main as workbench_main
 
@@ -56,12 +56,54 @@ def test_b1_beale_rows_agree_with_jax():
     floor = [r for r in rows if r["method"].startswith("memory floor")][0]
     assert all(r["agrees"] is True for r in rows if r is not floor) and floor["agrees"] is None
     assert floor["x_floor"] == 1.0 and summary["floor"] > 0
+    # the anchors: measured and agreeing with JAX, or skipped with the reason
+    for label in b1_batched.ANCHORS:
+        assert label in methods or label in summary["skipped"]
+        assert label not in methods or label in summary["anchors"]
+    fused_row = [r for r in rows if r["method"] == "workbench fused"][0]
+    assert fused_row["x_fused"] == 1.0
+
+
+def test_b1_anchor_decision_needs_every_row_within_the_factor():
+    close = b1_batched.anchor_decision({"A": [1.1, 1.19], "B": [0.9, 1.3]}, {})
+    assert "A: 1.10× to 1.19×" in close[0] and "within 1.2×" in close[0]
+    assert "not within" in close[1] and close[-1].startswith("decision: A within")
+    none = b1_batched.anchor_decision({"A": [], "B": []}, {"A": "absent", "B": "absent"})
+    assert none[:2] == ["A skipped: absent", "B skipped: absent"]
+    assert none[-1] == "decision: none of the anchors ran; the fused kernel stays"
 
 
 def test_b2_small_n_is_identical_to_sympy():
     row = b2_scaling.measure_n(4, 1)
     assert row["identical"] is True and row["numeric_error"] < 1e-12
     assert row["sympy_hessian_s"] > 0 and row["total_s"] == row["derive_s"] + row["compile_s"]
+
+
+def test_b2_dense_case_is_exactly_equal_to_sympy():
+    row = b2_scaling.measure_n(3, 1, function="log-sum-exp")
+    assert row["equal"] is True and row["numeric_error"] < 1e-12
+    # SymEngine writes exp(x1 + x2) where SymPy keeps exp(x1)*exp(x2): equal, not ==
+    assert row["sympy_hessian_s"] > 0 and row["function"] == "log-sum-exp"
+
+
+def test_b2_exact_equality_tells_different_expressions_apart():
+    import sympy as sp
+
+    x, y = sp.symbols("x y", real=True)
+    assert b2_scaling.exactly_equal([sp.exp(x + y)], [sp.exp(x) * sp.exp(y)])
+    assert not b2_scaling.exactly_equal([sp.exp(x + y)], [sp.exp(x) * sp.exp(2 * y)])
+
+
+def test_b5_times_whole_processes_against_the_reference(monkeypatch):
+    help_row = [c for c in b5_cold_start.COMMANDS if c[0] == "workbench --help"]
+    failing = ("a failing command", ["-c", "raise SystemExit(3)"])
+    monkeypatch.setattr(b5_cold_start, "COMMANDS",
+                        [(b5_cold_start.REFERENCE, ["-c", "pass"]), *help_row, failing])
+    section = b5_cold_start.run(rounds=1, quick=True)
+    rows = {r["command"]: r for r in section.rows}
+    assert rows[b5_cold_start.REFERENCE]["x_reference"] == 1.0
+    assert rows["workbench --help"]["exit_ok"] is True and rows["workbench --help"]["min_s"] > 0
+    assert rows["a failing command"]["exit_ok"] is False and section.checks_passed is False
 
 
 def test_b4_skips_with_a_clear_line_without_a_gpu():

@@ -77,3 +77,30 @@ def test_console_entry_point_and_help():
     assert proc.returncode == 0
     for command in ("derive", "critical", "check", "sheet", "verify"):
         assert command in proc.stdout
+
+
+#: commands whose --help must not load the engines (optimize lists its rules' defaults)
+LIGHT_HELP = [[], ["derive"], ["critical"], ["check"], ["sheet"], ["verify"], ["fd"], ["rate"],
+              ["trace"], ["matrix"], ["grade"]]
+HEAVY = ("sympy", "jax", "numpy", "matplotlib", "mpmath")
+
+
+def test_help_imports_no_engine():
+    """``workbench [COMMAND] --help`` in a fresh interpreter loads neither SymPy, JAX nor NumPy."""
+    script = ("import contextlib, io, sys\n"
+              "from workbench.cli import main\n"
+              f"for argv in {LIGHT_HELP!r}:\n"
+              "    with contextlib.redirect_stdout(io.StringIO()):\n"
+              "        assert main(argv + ['--help']) == 0\n"
+              f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""
+
+
+def test_light_listing_matches_the_commands():
+    """The summaries ``--help`` lists without the modules are the ones the modules register."""
+    from workbench.cli import build_parser
+
+    assert build_parser(None).format_help() == build_parser().format_help()

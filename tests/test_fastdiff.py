@@ -115,3 +115,104 @@ def test_property_random_polynomials(monomials):
     g, hs = fastdiff.derivatives(f, xs, engine="symengine")
     assert all(sp.expand(a - b) == 0 for a, b in zip(g, g_ref, strict=True))
     assert (hs - hs_ref).expand() == sp.zeros(3, 3)
+
+
+# ------------------------------------------------------------------ derivation at scale
+
+needs_symengine = pytest.mark.skipif(not fastdiff.symengine_available(),
+                                     reason="SymEngine is not installed")
+
+
+@needs_symengine
+@pytest.mark.parametrize("n", [60, 150])
+def test_rosenbrock_at_moderate_n_is_identical_to_the_sympy_path(n):
+    f, xs = rosenbrock(n)
+    g, hs = fastdiff.derivatives(f, xs)
+    g_ref, h_ref = fastdiff.derivatives(f, xs, engine="sympy")
+    assert g == g_ref == calculus.gradient(f, xs) and hs == h_ref
+
+
+@needs_symengine
+def test_log_sum_exp_dense_hessian_equals_the_sympy_path():
+    from benchmarks.b2_scaling import exactly_equal
+    from benchmarks.problems import log_sum_exp
+
+    f, xs = log_sum_exp(12)
+    g, hs = fastdiff.derivatives(f, xs)
+    g_ref, h_ref = calculus.gradient(f, xs), calculus.hessian(f, xs)
+    assert g == g_ref and fastdiff.derivatives(f, xs, engine="sympy")[1] == h_ref
+    # SymEngine writes exp(x1 + x2) for SymPy's exp(x1)*exp(x2): equal, checked exactly
+    assert exactly_equal(hs, h_ref) and all(e != 0 for e in hs)
+    x1, x2 = xs[0], xs[1]
+    s = sp.Add(*[sp.exp(x) for x in xs])
+    assert sp.simplify(hs[0, 1] - (-sp.exp(x1) * sp.exp(x2) / s**2)) == 0
+
+
+@needs_symengine
+@pytest.mark.parametrize("text,names", [(t, n) for t, n in CORPUS if "max" not in t])
+def test_node_by_node_conversion_is_symengines_own(text, names):
+    f = parse(text, names)
+    if fastdiff.engine_for(f, names) != "symengine":
+        pytest.skip("not a SymEngine expression")
+    conv = fastdiff._SymEngine(f, calculus.symbols(names))
+    entries = conv.gradient() + [gi.diff(x) for gi in conv.gradient() for x in conv.xs]
+    for e in entries:
+        assert conv.to_sympy(e) == e._sympy_().xreplace(conv.back)
+
+
+def test_symbol_sets_are_the_free_symbols():
+    x, y, t = sp.symbols("x y t", real=True)
+    shared = sp.exp(x) + y
+    exprs = [shared / 2, shared**2 * t, sp.Integer(0), sp.Integral(x * t, (x, 0, 1)) + y]
+    assert fastdiff.symbol_sets(exprs) == [e.free_symbols for e in exprs]
+
+
+@pytest.mark.parametrize("names", [["x0", "x1", "x2"], ["a", "b", "c"]])
+def test_cse_names_fresh_symbols_and_keeps_the_values(names):
+    xs = calculus.symbols(names)
+    exprs = [(xs[0] + xs[1]) ** 2 * sp.exp(xs[0] + xs[1]), sp.log(xs[0] + xs[1]) + xs[2],
+             sp.sin(xs[2]) * (xs[0] + xs[1])]
+    subs, reduced = fastdiff.cse(exprs)
+    assert not {s for s, _ in subs} & set(xs)  # never one of the variables (x0, x1, ...)
+    back = list(reduced)
+    for s, v in reversed(subs):
+        back = [e.xreplace({s: v}) for e in back]
+    assert [sp.expand(a - b) for a, b in zip(back, exprs, strict=True)] == [0, 0, 0]
+
+
+@needs_symengine
+def test_large_results_compile_to_the_same_values(monkeypatch):
+    import numpy as np
+
+    from benchmarks.problems import log_sum_exp
+    from workbench.backends import compile as compile_module
+    from workbench.certification.base import mixed_error
+
+    f, xs = log_sum_exp(16)  # 256 Hessian entries: SymEngine's CSE
+    _, hs = fastdiff.derivatives(f, xs)
+    rng = np.random.default_rng(0)
+    pts = [rng.uniform(-3, 3, 40) for _ in xs]
+    fast = compile_module.compile(hs, xs, "numpy")(*pts)
+    monkeypatch.setattr(compile_module, "FAST_CSE_MIN", 10**9)  # SymPy's CSE
+    slow = compile_module.compile(hs, xs, "numpy")(*pts)
+    assert fast.shape == slow.shape == (16, 16, 40)
+    assert np.max(mixed_error(fast, slow)) < 1e-14  # the same formulas, round-off apart
+
+
+@needs_symengine
+def test_large_sparse_hessian_compiles_to_the_same_values(monkeypatch):
+    """Rosenbrock n = 120: zeros shared as constants, each off-diagonal entry printed once."""
+    import numpy as np
+
+    from workbench.backends import compile as compile_module
+    from workbench.certification.base import mixed_error
+
+    f, xs = rosenbrock(120)
+    _, hs = fastdiff.derivatives(f, xs)
+    rng = np.random.default_rng(1)
+    pts = [rng.uniform(-2, 2, 30) for _ in xs]
+    fast = compile_module.compile(hs, xs, "numpy")(*pts)
+    monkeypatch.setattr(compile_module, "FAST_CSE_MIN", 10**9)
+    slow = compile_module.compile(hs, xs, "numpy")(*pts)
+    assert fast.shape == (120, 120, 30) and np.all(fast[0, 2] == 0)
+    assert np.max(mixed_error(fast, slow)) < 1e-14

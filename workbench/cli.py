@@ -15,6 +15,11 @@ With ``--json`` a command prints exactly one JSON object on stdout; for an error
 field, token or column at fault when known (else null).  The one line on stderr
 is printed as well.
 
+Start-up stays light: ``workbench --help`` builds each subcommand from a line of
+:data:`COMMANDS` (its name and summary) without importing SymPy, JAX or NumPy;
+only the command that runs has its module imported and its arguments
+registered, and the command modules import their engines inside ``run``.
+
 >>> import io, contextlib
 >>> with contextlib.redirect_stdout(io.StringIO()) as out, \\
 ...         contextlib.redirect_stderr(io.StringIO()):
@@ -35,9 +40,24 @@ import sys
 from .commands.common import values_first
 from .core.errors import UsageError, WorkbenchError
 
-#: Subcommand modules in the order ``--help`` lists them.
-COMMANDS = ["derive", "critical", "check", "sheet", "verify", "fd", "optimize", "rate", "trace",
-            "bench", "matrix", "grade"]
+#: Subcommand modules in the order ``--help`` lists them, with the summary that
+#: ``--help`` shows; each module's ``register`` gives the same summary (a test
+#: compares them), so the listing needs none of the modules.
+COMMANDS = {
+    "derive": "gradient and Hessian of EXPR, certified",
+    "critical": "critical points of EXPR, classified",
+    "check": "check a claimed gradient of EXPR",
+    "sheet": "build a solution sheet from an exercise file",
+    "verify": "run all checks of exercise files and proofs",
+    "fd": "numerical derivatives of EXPR against a 50-digit truth",
+    "optimize": "run an optimizer on FUNC and record its path",
+    "rate": "optimal step size and convergence rate of GD on a quadratic",
+    "trace": "forward/reverse autodiff trace of EXPR, checked",
+    "bench": "run the benchmarks: python -m benchmarks, from a source checkout's root "
+             "(workbench bench --help lists the options)",
+    "matrix": "matrix calculus: gradient/Hessian in vectors and matrices",
+    "grade": "grade a folder of submissions against an answer key",
+}
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_PIPE = 141  # 128 + SIGPIPE: the shell's code for a closed pipe
@@ -62,14 +82,28 @@ class _Parser(argparse.ArgumentParser):
         return super().parse_known_args(args, namespace)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every subcommand, with the exit codes in its epilog."""
+def build_parser(only: str | None = "") -> argparse.ArgumentParser:
+    """The argument parser, with the exit codes in its epilog.
+
+    ``only`` names the one subcommand whose module is imported and whose
+    arguments are registered (the one about to run); the others are listed by
+    name and summary alone.  ``only=""`` (the default) registers every one in full.
+    """
     parser = _Parser(prog="workbench", description=__doc__.splitlines()[0], epilog=EPILOG,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
-        importlib.import_module(f".commands.{name}", __package__).register(sub)
+    for name, summary in COMMANDS.items():
+        if only in ("", name):
+            importlib.import_module(f".commands.{name}", __package__).register(sub)
+        else:
+            sub.add_parser(name, help=summary, add_help=False)
     return parser
+
+
+def command_of(argv: list[str]) -> str | None:
+    """The subcommand a command line runs: its first word that is not an option, if known."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    return word if word in COMMANDS else None
 
 
 def _wants_json(argv: list[str]) -> bool:
@@ -92,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv[0] if argv and argv[0] in COMMANDS else ""
     try:
-        parser = build_parser()
+        parser = build_parser(command_of(argv))
         args = parser.parse_args(argv)
         if not getattr(args, "run", None):
             parser.print_help()

@@ -46,8 +46,10 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
 
 from ..core.errors import InputError
+from ..symbolic import fastdiff
 from ..symbolic.calculus import Vars, symbols
 
 BACKENDS = ("auto", "numpy", "fused", "jax", "mpmath", "cupy")
@@ -56,10 +58,16 @@ BACKENDS = ("auto", "numpy", "fused", "jax", "mpmath", "cupy")
 #: it NumPy's per-call overhead is small and no kernel needs building.
 AUTO_MIN_POINTS = 32768
 
+#: From this many varying expressions on, the NumPy code's common subexpressions
+#: are found by SymEngine (:func:`workbench.symbolic.fastdiff.cse`): SymPy's own
+#: ``cse`` grows faster than linearly (seconds at a few hundred Hessian entries,
+#: minutes at thousands).  Below, SymPy's, so small results print as before.
+FAST_CSE_MIN = 200
+
 
 def _flatten(exprs) -> tuple[list[sp.Expr], tuple[int, ...]]:
-    if isinstance(exprs, sp.MatrixBase):
-        return list(exprs), exprs.shape
+    if isinstance(exprs, sp.MatrixBase):  # row by row: entry by entry is slow at 10⁶ entries
+        return [e for row in exprs.tolist() for e in row], exprs.shape
     if isinstance(exprs, (list, tuple)):
         if exprs and isinstance(exprs[0], (list, tuple)):
             rows = [list(r) for r in exprs]
@@ -98,8 +106,8 @@ def _stack(xp, outs, shape, args):
     return xp.stack(parts).reshape(shape + tuple(point_shape))
 
 
-def _numpy(flat, xs, shape):
-    fn = _lambdify_sparse(flat, xs, "numpy")
+def _numpy(flat, xs, shape, sets=None):
+    fn = _lambdify_sparse(flat, xs, "numpy", sets)
 
     def run(*args):
         args = [np.asarray(a, dtype=np.result_type(a, np.float64)) for a in args]
@@ -109,27 +117,56 @@ def _numpy(flat, xs, shape):
     return run
 
 
-def _lambdify_sparse(flat, xs, modules):
+def _lambdify_sparse(flat, xs, modules, sets=None):
     """``lambdify(xs, flat, cse=True)``, printing only the entries that vary.
 
     A Hessian is mostly constant (zeros): each distinct constant is printed once
     and shared, so a 100 x 100 Hessian with 300 varying entries prints 300
-    expressions, not 10 000.  Values are those of the full lambdify.
+    expressions, not 10 000.  Values are those of the full lambdify.  ``sets``:
+    each entry's free symbols, when the caller has them already.
     """
-    live = [k for k, e in enumerate(flat) if e.free_symbols]
-    if len(live) == len(flat):
-        return sp.lambdify(xs, flat, modules=modules, cse=True)
-    distinct = list(dict.fromkeys(e for e in flat if not e.free_symbols))
+    sets = fastdiff.symbol_sets(flat) if sets is None else sets
+    live = [k for k, s in enumerate(sets) if s]
+    # a large symmetric Hessian holds each off-diagonal entry twice (one object): print it once
+    slot = {}
+    if len(live) >= FAST_CSE_MIN:
+        for k in live:
+            slot.setdefault(id(flat[k]), len(slot))
+    if len(live) == len(flat) and len(slot) in (0, len(live)):
+        return _lambdify(xs, flat, modules)
+    by_id = {id(e): e for e, s in zip(flat, sets, strict=True) if not s}  # no hashing 10⁶ zeros
+    distinct = list(dict.fromkeys(by_id.values()))
     values = dict(zip(distinct, sp.lambdify([], distinct, modules=modules)(), strict=True))
-    varying = sp.lambdify(xs, [flat[k] for k in live], modules=modules, cse=True) \
-        if live else None
-    where = {k: i for i, k in enumerate(live)}
+    by_id = {i: values[e] for i, e in by_id.items()}  # looked up by id at every call
+    if slot:
+        printed = list({id(flat[k]): flat[k] for k in live}.values())  # in slot order
+        where = {k: slot[id(flat[k])] for k in live}
+    else:
+        printed, where = [flat[k] for k in live], {k: i for i, k in enumerate(live)}
+    varying = _lambdify(xs, printed, modules) if live else None
 
     def fn(*args):
         got = varying(*args) if live else []
-        return [got[where[k]] if k in where else values[e] for k, e in enumerate(flat)]
+        return [got[where[k]] if k in where else by_id[id(e)] for k, e in enumerate(flat)]
 
     return fn
+
+
+def _lambdify(xs, exprs, modules):
+    """``lambdify(xs, exprs, cse=True)``; from :data:`FAST_CSE_MIN` expressions, SymEngine's CSE.
+
+    The common subexpressions are found first and lambdify is handed the
+    reduced expressions: it then walks and prints small trees only.
+    """
+    if len(exprs) < FAST_CSE_MIN or modules != "numpy":
+        return sp.lambdify(xs, exprs, modules=modules, cse=True)
+    subs, reduced = fastdiff.cse(exprs)
+    # lambdify's own printer, without sorting the terms of every sum (seconds at this size)
+    printer = NumPyPrinter({"fully_qualified_modules": False, "inline": True,
+                            "allow_unknown_functions": True, "user_functions": {},
+                            "order": "none"})
+    return sp.lambdify(xs, reduced, modules=modules, cse=lambda _: (subs, reduced),
+                       printer=printer)
 
 
 def _jax(flat, xs, shape):
@@ -229,9 +266,9 @@ class _Auto:
     where the expressions use a function C cannot print (``why`` says which).
     """
 
-    def __init__(self, flat, xs, shape):
+    def __init__(self, flat, xs, shape, sets=None):
         self.flat, self.xs, self.shape = flat, xs, shape
-        self.small = _numpy(flat, xs, shape)
+        self.small = _numpy(flat, xs, shape, sets)
         self.fast = None
         self.engine = None
         self.why = ""
@@ -279,13 +316,14 @@ def compile(  # noqa: A001 - the verb users look for
     """
     flat, shape = _flatten(exprs)
     xs = symbols(variables)
-    extra = set().union(*(e.free_symbols for e in flat)) - set(xs)
+    sets = fastdiff.symbol_sets(flat)
+    extra = set().union(*sets) - set(xs)
     if extra:
         names = ", ".join(sorted(map(str, extra)))
         raise InputError(f"expression uses variables not listed: {names}")
     builders = {
-        "auto": lambda: _Auto(flat, xs, shape),
-        "numpy": lambda: _numpy(flat, xs, shape),
+        "auto": lambda: _Auto(flat, xs, shape, sets),
+        "numpy": lambda: _numpy(flat, xs, shape, sets),
         "fused": lambda: _fused(flat, xs, shape),
         "jax": lambda: _jax(flat, xs, shape),
         "mpmath": lambda: _mpmath(flat, xs, shape, digits),

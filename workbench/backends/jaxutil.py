@@ -2,20 +2,60 @@
 
 JAX is the reference autodiff.  References must be at least as precise as the
 results they check, so 64-bit floats are switched on before first use.
+
+Importing JAX and starting its CPU client take longer than importing SymPy and
+deriving a small gradient; :func:`preload` starts both in a background thread,
+so a command that will certify its result (``workbench derive``) pays for
+them while SymPy works.  The reference is the same JAX, configured the same
+way: only the moment it loads changes.
+
+>>> preload(); jax().config.jax_enable_x64
+True
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from functools import cache
 
+_loader: threading.Thread | None = None
+_lock = threading.Lock()
 
-@cache
-def jax():
-    """The ``jax`` module with ``jax_enable_x64`` set."""
+
+def _load():
     import jax as _jax
 
     _jax.config.update("jax_enable_x64", True)
     return _jax
+
+
+def _load_and_start() -> None:
+    # a failure here is reported by the first real use, in the main thread
+    with contextlib.suppress(Exception):
+        _load().devices()  # the CPU client: its start-up is C++ that runs beside SymPy
+
+
+def preload() -> None:
+    """Start importing JAX and its CPU backend in a background thread (once).
+
+    The thread is not a daemon: the process ends only after the import has, so
+    an early exit never tears down a half-initialized extension module.
+    """
+    global _loader
+    with _lock:
+        if _loader is None:
+            _loader = threading.Thread(target=_load_and_start, name="workbench-jax-preload")
+            _loader.start()
+
+
+@cache
+def jax():
+    """The ``jax`` module with ``jax_enable_x64`` set (waiting for :func:`preload` if started)."""
+    loader = _loader
+    if loader is not None and loader is not threading.current_thread():
+        loader.join()
+    return _load()
 
 
 def jnp():

@@ -8,10 +8,7 @@ assumed symmetry) are certified in float64 on random instances.
 
 from __future__ import annotations
 
-from ..certification.diagnosis import diagnose, diagnose_matrix
-from ..certification.matrix import solve
 from ..core.errors import InputError
-from ..core.latex import latex_to_matrix_text, read_answer
 from .common import add_expr_args, emit, read_function
 
 
@@ -38,6 +35,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..certification.diagnosis import diagnose
+
     if args.matrix:
         return run_matrix(args)
     if args.shapes or args.scalars or args.symmetric:
@@ -57,6 +56,8 @@ def run(args) -> int:
 
 def latex_claims(answers: list[str], names: list[str]) -> list:
     """Claimed components from LaTeX answers, in the order of ``names``."""
+    from ..core.latex import read_answer
+
     read = [read_answer(a, names) for a in answers]
     if len(read) == 1 and len(read[0].values) > 1:
         return read[0].values
@@ -80,6 +81,10 @@ def latex_claims(answers: list[str], names: list[str]) -> list:
 
 def run_matrix(args) -> int:
     """The claimed gradient of a matrix expression, with its certified mistake, if any."""
+    from ..certification.diagnosis import diagnose_matrix
+    from ..certification.matrix import solve
+    from ..core.latex import latex_to_matrix_text
+
     claims = args.claimed + args.claimed_latex
     if len(claims) != 1:
         raise InputError("with --matrix give exactly one claim: --claimed (NumPy syntax) or "

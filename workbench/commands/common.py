@@ -16,16 +16,24 @@ its EXPR (``derive '-x**2'``) is that expression.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-import sympy as sp
-
-from ..core import coerce
 from ..core.errors import InputError
-from ..core.parse import parse_assignments, variables_of
-from ..core.printing import to_text
-from ..explore.result import number  # noqa: F401  (the commands' JSON numbers)
+
+if TYPE_CHECKING:  # the engines load when a command runs, not when its --help is built
+    import sympy as sp
+
+#: names this module lends from the engines, imported on first use (see __getattr__)
+_LAZY = {"number": "..explore.result"}  # the commands' JSON numbers
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _takes_value(action: argparse.Action) -> bool:
@@ -88,6 +96,9 @@ def add_expr_args(p: argparse.ArgumentParser, at: bool = True) -> None:
 
 def read_function(args) -> tuple[sp.Expr, list[str]]:
     """Read EXPR through the one coercion point and settle the variables (--wrt, or free names)."""
+    from ..core import coerce
+    from ..core.parse import variables_of
+
     wrt = [v.strip() for v in args.wrt.split(",") if v.strip()] if args.wrt else None
     expr = coerce.expression(args.expr)
     free = variables_of(expr)
@@ -107,6 +118,8 @@ def read_point(text: str | None, variables: list[str]) -> dict[str, sp.Expr] | N
     """--at x=3,y=0.5 as exact values, checked against the variables."""
     if text is None:
         return None
+    from ..core.parse import parse_assignments
+
     point = parse_assignments(text)
     missing = [v for v in variables if v not in point]
     extra = [k for k in point if k not in variables]
@@ -121,6 +134,8 @@ def read_point(text: str | None, variables: list[str]) -> dict[str, sp.Expr] | N
 
 
 def text(expr) -> str:
+    from ..core.printing import to_text
+
     return to_text(expr)
 
 

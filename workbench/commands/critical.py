@@ -10,7 +10,6 @@ isolated are reported as sets (:mod:`workbench.symbolic.critical_sets`).
 from __future__ import annotations
 
 from ..core.errors import InputError
-from ..symbolic.calculus import critical_points
 from .common import add_expr_args, emit, read_function
 
 
@@ -37,6 +36,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..symbolic.calculus import critical_points
+
     f, names = read_function(args)
     for flag, value in (("--max-boxes", args.max_boxes), ("--max-depth", args.max_depth)):
         if value is not None and args.box is None:

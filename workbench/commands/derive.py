@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..backends import jaxutil
 from ..core import limits
-from ..explore import derive
 from .common import add_expr_args, emit, read_function, read_point
 
 
@@ -22,6 +22,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    jaxutil.preload()  # the certificate's JAX reference loads while SymPy works
+    from ..explore import derive
+
     limits.check("random_points", args.random, "--random")
     f, names = read_function(args)
     point = read_point(args.at, names)

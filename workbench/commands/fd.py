@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 
-from ..explore import fd_call
 from .common import emit
 
 
@@ -33,6 +32,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..explore import fd_call
+
     result = fd_call.run(args)
     emit(args, result.to_dict(), str(result))
     for line in result.warnings:

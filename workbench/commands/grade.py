@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core.errors import InputError
-from ..grading.executors import check_executor, describe
-from ..grading.grade import UnitResult, grade_class, write_reports
-from ..grading.key import Key, load_key
-from ..grading.submission import SUFFIXES, Submission, read_submission
 from .common import emit
-from .feedback_pdf import PdfJob, check_tex, feedback_latex, write_pdfs
+
+if TYPE_CHECKING:  # the engines load when a command runs, so --help stays light
+    from .feedback_pdf import PdfJob
+    from ..grading.grade import UnitResult
+    from ..grading.key import Key
+    from ..grading.submission import Submission
 
 DESCRIPTION = """\
 Read every submission in SUBMISSIONS/ (one file per student, named by the student), grade
@@ -46,6 +48,12 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..grading.executors import check_executor, describe
+    from ..grading.grade import grade_class, write_reports
+    from ..grading.key import load_key
+    from ..grading.submission import SUFFIXES, read_submission
+    from .feedback_pdf import check_tex, write_pdfs
+
     check_executor(args.executor)
     if args.pdf:
         check_tex()
@@ -84,6 +92,8 @@ def run(args) -> int:
 
 def pdf_jobs(key: Key, submissions: list[Submission], results: list[UnitResult]) -> list[PdfJob]:
     """One typesetting job per student, from the same rows as the Markdown feedback."""
+    from .feedback_pdf import PdfJob, feedback_latex
+
     out = []
     for sub in submissions:
         rows = [r for r in results if r.student == sub.student]

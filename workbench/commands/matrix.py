@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from ..explore import matrix_call
+from ..backends import jaxutil
 from .common import emit
 
 
@@ -33,6 +33,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    jaxutil.preload()  # the certificate's JAX reference loads while SymPy works
+    from ..explore import matrix_call
+
     result = matrix_call.run(args)
     emit(args, result.to_dict(), str(result))
     for line in result.warnings:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 
 from ..core import limits
-from ..explore import optimize_call
 from ..optim.optimizers import (
     DEFAULT_TOL,
     RULES,
@@ -53,6 +52,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..explore import optimize_call
+
     limits.check("random_points", args.random, "--random")
     result = optimize_call.run(args)
     emit(args, result.to_dict(), str(result))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 
-from ..explore import rate_call
 from .common import emit
 
 
@@ -25,6 +24,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..explore import rate_call
+
     result = rate_call.run(args)
     emit(args, result.to_dict(), str(result))
     for line in result.warnings:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..sheets import calls
 from .common import emit
 
 
@@ -21,6 +20,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..sheets import calls
+
     result = calls.sheet_run(args)
     emit(args, result.to_dict(), str(result))
     return 0 if result.ok else 1

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 
-from ..explore import trace_call
 from .common import emit
 
 
@@ -36,6 +35,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..explore import trace_call
+
     result = trace_call.run(args)
     if args.latex:
         print(result.extra["latex_table"], end="")

@@ -6,7 +6,6 @@ A wrong ``answer`` (the author's key) is a failed check; a false ``claimed``
 
 from __future__ import annotations
 
-from ..sheets import calls
 from .common import emit
 
 
@@ -24,6 +23,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..sheets import calls
+
     result = calls.verify_run(args)
     emit(args, result.to_dict(), str(result))
     return 0 if result.ok else 1

@@ -29,26 +29,32 @@ CLI                    Python
 
 from __future__ import annotations
 
-from .calls import fd, matrix, optimize, rate, trace
-from .result import Result
-from .scalar import (
-    Function,
-    certify,
-    check_claim,
-    compile,
-    critical_points,
-    derive,
-    function,
-    gradient,
-    hessian,
-    jacobian,
-    limit,
-    steps,
-    taylor,
-)
+import importlib
+
+#: name -> the submodule that defines it, imported on first use: ``workbench derive``
+#: loads the scalar calls without the matrix, trace and optimizer machinery
+_EXPORTS = {
+    **dict.fromkeys(["fd", "matrix", "optimize", "rate", "trace"], "calls"),
+    "Result": "result",
+    **dict.fromkeys(["Function", "certify", "check_claim", "compile", "critical_points",
+                     "derive", "function", "gradient", "hessian", "jacobian", "limit",
+                     "steps", "taylor"], "scalar"),
+}
 
 __all__ = [
     "Function", "Result", "certify", "check_claim", "compile", "critical_points", "derive", "fd",
     "function", "gradient", "hessian", "jacobian", "limit", "matrix", "optimize", "rate",
     "steps", "taylor", "trace",
 ]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

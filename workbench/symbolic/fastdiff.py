@@ -10,7 +10,12 @@ the same derivatives cheap:
   derivatives that can be nonzero are taken: O(Σₜ |vars(fₜ)|²) instead of n².
 * **SymEngine** (C++, optional: ``pip install 'workbench[fast]'``) takes those
   derivatives tens of times faster than SymPy; the results are converted back to
-  SymPy with the variables' assumptions restored.
+  SymPy with the variables' assumptions restored, each shared subtree once (a
+  dense Hessian's n² entries share one sum).
+
+At scale the derivatives must also be compiled: :func:`cse` finds the common
+subexpressions of thousands of entries with SymEngine, and :func:`symbol_sets`
+finds their variables visiting each shared subtree once.
 
 The results are the SymPy expressions :func:`workbench.symbolic.calculus.gradient` and
 :func:`workbench.symbolic.calculus.hessian` return: the ``sympy`` engine computes exactly
@@ -115,8 +120,26 @@ def _sympy_hessian(g: Sequence[sp.Expr], xs) -> sp.Matrix:
 
 # ------------------------------------------------------------------ symengine engine
 
+def _polynomial(e: sp.Expr) -> bool:
+    """A nonconstant polynomial in symbols with rational coefficients (no I, π, log, ...)."""
+    if not e.free_symbols:
+        return False
+    return all(n.is_Symbol or n.is_Rational or n.is_Add or n.is_Mul
+               or (n.is_Pow and n.exp.is_Integer and n.exp > 0)
+               for n in sp.preorder_traversal(e))
+
+
 class _SymEngine:
-    """f in SymEngine, and the way back to SymPy with the original symbols."""
+    """f in SymEngine, and the way back to SymPy with the original symbols.
+
+    Back to SymPy node by node, each distinct SymEngine node converted once
+    (:meth:`to_sympy`): a dense Hessian's n² entries share the same few sums
+    (log-sum-exp's Σ exp(xᵢ) appears in every entry), which a per-entry
+    conversion would rebuild n² times.  Nodes are built with SymPy's own
+    classes from converted arguments, the original (real) symbols in place, so
+    the result is what SymEngine's own conversion followed by the substitution
+    of the symbols gives (the test suite compares them).
+    """
 
     def __init__(self, f: sp.Expr, xs):
         import symengine as se
@@ -124,16 +147,91 @@ class _SymEngine:
         self.se = se
         self.f = se.sympify(f)  # converts the expression tree, never text
         self.xs = [se.Symbol(str(x)) for x in xs]
-        self.back = {sp.Symbol(str(s)): s for s in f.free_symbols | set(xs)}
+        originals = f.free_symbols | set(xs)
+        self.memo = {se.Symbol(str(s)): s for s in originals}
+        self.back = {sp.Symbol(str(s)): s for s in originals}
 
     def to_sympy(self, e) -> sp.Expr:
-        return e._sympy_().xreplace(self.back) if e.free_symbols else e._sympy_()
+        """``e`` in SymPy, with the original symbols; shared subtrees converted once."""
+        memo = self.memo
+        done = memo.get(e)
+        if done is not None:
+            return done
+        stack = [e]
+        while stack:  # post-order without recursion: sums of 10⁴ terms are deep enough
+            node = stack[-1]
+            if node in memo:
+                stack.pop()
+                continue
+            todo = [a for a in node.args if a not in memo]
+            if todo:
+                stack += todo
+                continue
+            stack.pop()
+            memo[node] = self._node(node)
+        return memo[e]
+
+    def _node(self, node) -> sp.Expr:
+        if not node.args:
+            return node._sympy_()
+        cls = getattr(sp, type(node).__name__, None)
+        if cls is None:  # a class SymPy names otherwise: SymEngine's own conversion
+            return node._sympy_().xreplace(self.back)
+        args = [self.memo[a] for a in node.args]
+        if cls is sp.Pow and args[0] is sp.E and _polynomial(args[1]):
+            # exp of a polynomial with rational coefficients: SymPy's evaluation leaves it
+            # as it is, after asking about its assumptions (a millisecond per entry)
+            return sp.exp(args[1], evaluate=False)
+        return cls(*args)
 
     def gradient(self):
-        return [self.f.diff(x) for x in self.xs]
+        """∂f/∂xᵢ as SymEngine's sum of the derivatives of the terms that contain xᵢ.
+
+        The same canonical sum ``f.diff(xᵢ)`` gives (the other terms' derivatives
+        are 0), without visiting all n terms n times.
+        """
+        se = self.se
+        terms = self.f.args if isinstance(self.f, se.Add) else (self.f,)
+        containing: dict = {x: [] for x in self.xs}
+        for t in terms:
+            for s in t.free_symbols:
+                if s in containing:
+                    containing[s].append(t)
+        return [se.Add(*[t.diff(x) for t in containing[x]]) for x in self.xs]
 
     def hessian(self, g) -> sp.Matrix:
         return _sparse_hessian(g, self.xs, lambda gi, x: self.to_sympy(gi.diff(x)))
+
+
+class _NotForSymEngine(Exception):
+    """A node outside the functions SymEngine handles like SymPy (see :func:`engine_for`)."""
+
+
+def _to_symengine(se, e: sp.Expr, memo: dict):
+    """``e`` in SymEngine, each distinct SymPy node converted once (``memo``, shared).
+
+    Nodes of the classes SymEngine names alike (Add, Mul, Pow, exp, log, sin,
+    ...) are built from converted arguments; atoms by SymEngine's ``sympify``.
+    A node that is not SymEngine-safe raises :class:`_NotForSymEngine`.
+    """
+    stack = [e]
+    while stack:
+        node = stack[-1]
+        if node in memo:
+            stack.pop()
+            continue
+        if not _symengine_safe(node):
+            raise _NotForSymEngine(type(node).__name__)
+        cls = getattr(se, type(node).__name__, None) if node.args else None
+        if cls is None:
+            memo[stack.pop()] = se.sympify(node)
+            continue
+        todo = [a for a in node.args if a not in memo]
+        if todo:
+            stack += todo
+            continue
+        memo[stack.pop()] = cls(*[memo[a] for a in node.args])
+    return memo[e]
 
 
 # ------------------------------------------------------------------ public
@@ -160,3 +258,74 @@ def gradient(f: sp.Expr, variables: Vars, engine: str = "auto") -> list[sp.Expr]
 def hessian(f: sp.Expr, variables: Vars, engine: str = "auto") -> sp.Matrix:
     """H = [∂²f/∂xᵢ∂xⱼ], equal to :func:`workbench.symbolic.calculus.hessian` (zeros skipped)."""
     return derivatives(f, variables, engine)[1]
+
+
+_NO_BINDING = (sp.Add, sp.Mul, sp.Pow, sp.Function)
+
+
+def symbol_sets(exprs: Sequence[sp.Expr]) -> list[frozenset]:
+    """Each expression's free symbols, every shared subtree visited once.
+
+    ``e.free_symbols`` walks the whole tree on every call: n² Hessian entries
+    sharing one n-term sum would walk it n² times.
+
+    >>> x, y = sp.symbols("x y")
+    >>> symbol_sets([x + y, sp.Integer(2)]) == [{x, y}, set()]
+    True
+    """
+    memo: dict[int, frozenset] = {}  # by id: the nodes are alive in exprs, and SymPy's hash
+    for e in exprs:                  # is a Python call (a million zeros cost seconds)
+        if id(e) in memo:
+            continue
+        stack = [e]
+        while stack:
+            node = stack[-1]
+            if id(node) in memo:
+                stack.pop()
+                continue
+            todo = [a for a in node.args if id(a) not in memo]
+            if todo:
+                stack += todo
+                continue
+            stack.pop()
+            # Add, Mul, Pow and function applications bind no variable (an Integral does)
+            memo[id(node)] = (frozenset().union(*(memo[id(a)] for a in node.args))
+                              if isinstance(node, _NO_BINDING) else frozenset(node.free_symbols))
+    return [memo[id(e)] for e in exprs]
+
+
+def cse(exprs: Sequence[sp.Expr]) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp.Expr]]:
+    """``sympy.cse(exprs)``'s (replacements, reduced), found by SymEngine's C++ ``cse``.
+
+    SymPy's ``cse`` takes minutes on thousands of derivative entries;
+    SymEngine's takes a fraction of a second.  The subexpressions it names are
+    fresh symbols (:class:`sympy.Dummy`), never one of the variables; the
+    result evaluates to the same values (each reduced expression, with the
+    replacements substituted back in order, is the original one).  Without
+    SymEngine, or for expressions with functions outside those SymEngine
+    handles like SymPy (see :func:`engine_for`), SymPy's own ``cse``.
+
+    >>> x, y = sp.symbols("x y")
+    >>> subs, reduced = cse([(x + y)**2, sp.exp(x + y)])
+    >>> [e.xreplace({s: v}) for s, v in subs for e in reduced]
+    [(x + y)**2, exp(x + y)]
+    """
+    exprs = list(exprs)
+    free = set().union(*symbol_sets(exprs))
+    plain = all(type(s) is sp.Symbol for s in free) and len({str(s) for s in free}) == len(free)
+    if not (plain and symengine_available()):  # SymEngine knows symbols by name alone
+        return sp.cse(exprs)
+    import symengine as se
+
+    conv = _SymEngine(sp.Integer(0), sorted(free, key=str))
+    memo: dict = {}
+    try:
+        found, reduced = se.cse([_to_symengine(se, e, memo) for e in exprs])
+    except _NotForSymEngine:
+        return sp.cse(exprs)
+    subs = []
+    for name, value in found:  # a replacement is used only after it is defined
+        fresh = sp.Dummy(str(name))
+        subs.append((fresh, conv.to_sympy(value)))
+        conv.memo[name] = fresh
+    return subs, [conv.to_sympy(e) for e in reduced]
