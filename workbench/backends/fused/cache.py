@@ -35,6 +35,7 @@ from pathlib import Path
 
 import sympy as sp
 
+from ...core import cachedir
 from ...core.errors import WorkbenchError
 from ...core.processes import alive, run_group
 from . import codegen
@@ -64,17 +65,8 @@ def compiler() -> str | None:
 
 
 def cache_dir() -> Path:
-    """Where built kernels are kept: ``$WORKBENCH_CACHE`` or ``~/.cache/workbench``."""
-    root = os.environ.get("WORKBENCH_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "workbench")
-    path = Path(root) / "kernels"
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-    except OSError:  # read-only home: a private temporary folder still works
-        path = Path(tempfile.gettempdir()) / f"workbench-kernels-{os.getuid()}"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+    """Where built kernels are kept: the ``kernels`` folder of :mod:`workbench.core.cachedir`."""
+    return cachedir.cache_dir("kernels")
 
 
 def _machine() -> str:
