@@ -29,10 +29,34 @@ def beale_gradient_by_hand(x, y):
                      2 * a * x + 2 * b * 2 * x * y + 2 * c * 3 * x * y**2])
 
 
+def _cache_folder(tmp_path_factory) -> Path:
+    kernels = tmp_path_factory.getbasetemp() / "kernels"
+    kernels.mkdir(exist_ok=True)
+    root = tmp_path_factory.mktemp("cache")
+    (root / "kernels").symlink_to(kernels, target_is_directory=True)
+    return root
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache(tmp_path_factory):
+    """Module- and session-scoped fixtures (shared sheet builds) use a private cache too."""
+    before = os.environ.get("WORKBENCH_CACHE")
+    os.environ["WORKBENCH_CACHE"] = str(_cache_folder(tmp_path_factory))
+    yield
+    if before is None:
+        del os.environ["WORKBENCH_CACHE"]
+    else:
+        os.environ["WORKBENCH_CACHE"] = before
+
+
 @pytest.fixture(autouse=True)
-def _kernel_cache(tmp_path_factory, monkeypatch):
-    """Fused kernels built by the tests go to one private cache folder, not the user's."""
-    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path_factory.getbasetemp() / "kernels"))
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Each test gets its own cache folder, not the user's; built kernels are shared.
+
+    Exercise outcomes are cached per test, so a test that changes a task's
+    behaviour (a monkeypatched engine, a fault) never reads another test's outcome.
+    """
+    monkeypatch.setenv("WORKBENCH_CACHE", str(_cache_folder(tmp_path_factory)))
 
 
 @pytest.fixture
