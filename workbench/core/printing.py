@@ -118,7 +118,8 @@ def latex_vector(values, digits: int = 6) -> str:
     >>> latex_vector([0, 0]), latex_vector([sp.Rational(1, 2), 0.25])
     ('\\left(0, 0\\right)', '\\left(\\frac{1}{2}, 0.25\\right)')
     """
-    items = list(getattr(values, "flat", values))
+    items = list(values) if isinstance(values, sp.MatrixBase) else \
+        list(values.ravel()) if hasattr(values, "ravel") else list(values)
     return r"\left(" + ", ".join(latex_value(v, digits) for v in items) + r"\right)"
 
 
