@@ -233,9 +233,19 @@ def split_terms(latex: str) -> list[str]:
 
     >>> split_terms(r"x^{2} + \left(a + b\right) - \frac{1}{y + 1}")
     ['x^{2}', '+ \\left(a + b\\right)', '- \\frac{1}{y + 1}']
+    >>> split_terms(r"\begin{cases} a + 1 & b \end{cases} + c")
+    ['\\begin{cases} a + 1 & b \\end{cases}', '+ c']
     """
     parts, depth, start, i = [], 0, 0, 0
     while i < len(latex):
+        for word, step in ((r"\begin", 1), (r"\end", -1)):  # an environment is one term
+            if latex.startswith(word, i) and not latex[i + len(word):i + len(word) + 1].isalpha():
+                depth, i = depth + step, i + len(word)
+                break
+        else:
+            step = 0
+        if step:
+            continue
         if latex.startswith(r"\left", i) and not latex[i + 5:i + 6].isalpha():
             depth, i = depth + 1, i + 5
             continue

@@ -341,8 +341,8 @@ def _said(text: str) -> str:
     text = str(text).strip()
     approx = text[:1] in ("~", "≈")
     body = text[1:].strip() if approx else text
-    try:
-        shown = to_latex(parse(body, []))
+    try:  # a decimal is shown as written (60.25, not 241/4)
+        shown = body if re.fullmatch(r"-?\d+(\.\d+)?", body) else to_latex(parse(body, []))
     except WorkbenchError:
         shown = r"\text{(unreadable)}"
     return (r"\approx " if approx else "= ") + shown
