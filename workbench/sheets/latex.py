@@ -102,16 +102,26 @@ class SheetPrinter:
     def print_Math(self, b: model.Math) -> str:
         return f"\\begin{{dmath*}}\n{b.latex}\n\\end{{dmath*}}\n"
 
+    #: Longest note (characters) printed beside its equation rather than below it.
+    SHORT_NOTE = 32
+
+    #: Widest inline formula (characters of math) kept in a line of prose in a claim.
+    INLINE_MATH = 50
+
     def print_Steps(self, b: model.Steps) -> str:
         r"""One equation per aligned row; a long right side continues on rows of its own,
         broken before a top-level ``+``/``-`` and indented under the right side."""
         rows = []
         for lhs, rhs, note in b.rows:
-            tag = f" && \\text{{{escape(note)}}}" if note else ""
-            room = LINE_WIDTH - latex_width(lhs) - (len(note) if note else 0)
+            # a short note sits beside its equation; a long one gets a row of its own below
+            short = len(note) <= self.SHORT_NOTE
+            tag = f" && \\text{{{escape(note)}}}" if note and short else ""
+            room = LINE_WIDTH - latex_width(lhs) - (len(note) + 4 if note and short else 0)
             first, *more = break_lines(rhs, max(room, 24))
             rows.append(f"{lhs} &= {first}{tag}")
             rows.extend(rf"&\quad {{}}{line}" for line in more)
+            if note and not short:
+                rows.append(f"&\\quad \\text{{\\small ({escape(note)})}}")
         body = " \\\\\n".join(rows)
         return f"\\begin{{align*}}\n{body}\n\\end{{align*}}\n"
 
@@ -183,12 +193,23 @@ class SheetPrinter:
         return self.print_Table(model.Table(["", "check", "evidence"], rows,
                                             "Machine checks for this exercise"))
 
+    def _prose_with_display(self, text: str) -> str:
+        """Prose whose inline formulas too wide for a line are displayed (breqn breaks them)."""
+        out = []
+        for kind, part in segments(text):
+            if kind == "math" and math_problem(part) is None and \
+                    latex_width(part) > self.INLINE_MATH:
+                out.append(f"\n\\begin{{dmath*}}\n{part}\n\\end{{dmath*}}\n")
+            else:
+                out.append(escape(f"${part}$") if kind == "math" else _escape_text(part, False))
+        return "".join(out)
+
     def print_claims(self, claims: list[model.Claim]) -> str:
         out = []
         for c in claims:
             mark = "\\claimok" if c.holds else "\\claimbad"
-            detail = f" --- {escape(c.detail)}" if c.detail else ""
-            out.append(f"\\item[{mark}] {escape(c.statement)}{detail}")
+            detail = f" --- {self._prose_with_display(c.detail)}" if c.detail else ""
+            out.append(f"\\item[{mark}] {self._prose_with_display(c.statement)}{detail}")
         if not out:
             return ""
         return ("\\paragraph{What the source claims.}\n\\begin{itemize}\n" + "\n".join(out)

@@ -116,8 +116,9 @@ def _claims(ex, out, f, names, H):
         res = check_claim(f, claimed, names)
         detail = "equals the true gradient" if res.verdict == "correct" else \
             _counterexample(res, names)
-        shown = r"\nabla f = " + latex_vector(claimed)
-        out.claim(f"claimed gradient {inline_math(shown)}", res.verdict == "correct", detail)
+        shown = ", ".join(inline_math(f"{latex_partial(n)} = {to_latex(c)}")
+                          for n, c in zip(names, claimed, strict=False))
+        out.claim(f"claimed gradient: {shown}", res.verdict == "correct", detail)
     mixed = claim_text(ex, "mixed", names)
     if mixed is not None and H is not None and len(names) >= 2:
         true = H[0, 1]

@@ -221,7 +221,7 @@ def _solve_one(ex: Exercise, problem: MatrixProblem, wrt: str, out: Outcome) -> 
     else:
         out.add(Text("The derived formula failed its certificate and is not shown as an answer."))
     if d.notes:
-        out.add(Text("Valid where " + "; ".join(d.notes) + "."))
+        out.add(Text("Valid where " + "; ".join(_condition(problem, n) for n in d.notes) + "."))
     out.add(_certificate_table(cert, what))
     return d if cert.ok else None
 
@@ -403,15 +403,24 @@ def d_problem(derived: dict) -> MatrixProblem | None:
     return next(iter(derived.values())).problem if derived else None
 
 
-def _formula(problem: MatrixProblem | None, text: str) -> str:
-    """A NumPy formula from an exercise file as inline math (its words when it cannot be read)."""
+def _formula(problem: MatrixProblem | None, text: str,
+             fallback: str = "as written in the source") -> str:
+    """A NumPy formula from an exercise file as inline math (``fallback`` when unreadable)."""
     if problem is not None:
         try:
             return inline_math(to_latex(problem.interpret(SymbolicAlgebra(problem.declarations),
                                                           text)))
         except WorkbenchError:
             pass
-    return "as written in the source"
+    return fallback
+
+
+def _condition(problem: MatrixProblem, note: str) -> str:
+    """An engine's domain note ``"A @ x nonzero"`` with its formula typeset."""
+    formula, _, word = note.rpartition(" ")
+    if word in ("nonzero", "invertible") and formula:
+        return f"{_formula(problem, formula, 'the argument')} {word}"
+    return note
 
 
 def _claim_items(ex: Exercise) -> list[dict]:
