@@ -105,6 +105,21 @@ def test_steps_one_equation_per_row_and_long_rows_continue_aligned():
     assert all(line.startswith(r"&\quad {}+ ") for line in body[1:])
 
 
+def test_long_note_gets_its_own_row():
+    out = SheetPrinter().print_Steps(Steps([("a", "b", "x" * 40)]))
+    assert out == ("\\begin{align*}\na &= b \\\\\n&\\quad \\text{\\small (" + "x" * 40 +
+                   ")}\n\\end{align*}\n")
+
+
+def test_claim_with_a_wide_formula_displays_it():
+    from workbench.tasks.model import Claim
+
+    wide = " + ".join(f"x_{{{i}}}^{{2}}" for i in range(30))
+    out = SheetPrinter().print_claims([Claim(f"claimed $f = {wide}$ and $g$", False, "50%")])
+    assert "\\begin{dmath*}\nf = " + wide + "\n\\end{dmath*}" in out
+    assert " and $g$" in out and "50\\%" in out
+
+
 def test_code_is_a_listing_not_prose():
     out = SheetPrinter().print_Code(Code("grad = 2*(U @ V - A) @ V.T", caption="In NumPy:"))
     assert out == ("\\noindent{\\small In NumPy:}\n\\begin{lstlisting}[language=Python]\n"

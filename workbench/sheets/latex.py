@@ -212,5 +212,7 @@ class SheetPrinter:
             out.append(f"\\item[{mark}] {self._prose_with_display(c.statement)}{detail}")
         if not out:
             return ""
-        return ("\\paragraph{What the source claims.}\n\\begin{itemize}\n" + "\n".join(out)
+        # ragged right: a claim quotes long numbers that cannot be hyphenated
+        return ("\\paragraph{What the source claims.}\n\\begin{itemize}\\raggedright\n"
+                + "\n".join(out)
                 + "\n\\end{itemize}\n")
