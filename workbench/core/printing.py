@@ -155,7 +155,7 @@ def latex_partial(var: str, f: str = "f") -> str:
 # -- how wide a formula is, and where it may break ----------------------------------------------
 
 #: Width of the text block in characters of math at 11 pt (A4, 2.2 cm margins: about 470 pt).
-LINE_WIDTH = 68
+LINE_WIDTH = 62
 
 _CMD = re.compile(r"\\([A-Za-z]+|.)")
 _ZERO_WIDTH = {"left", "right", "frac", "dfrac", "begin", "end", "mathrm", "operatorname",

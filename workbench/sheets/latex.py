@@ -115,9 +115,11 @@ class SheetPrinter:
         for lhs, rhs, note in b.rows:
             # a short note sits beside its equation; a long one gets a row of its own below
             short = len(note) <= self.SHORT_NOTE
-            tag = f" && \\text{{{escape(note)}}}" if note and short else ""
             room = LINE_WIDTH - latex_width(lhs) - (len(note) + 4 if note and short else 0)
             first, *more = break_lines(rhs, max(room, 24))
+            if latex_width(first) > room:  # the equation alone fills the line
+                short = False
+            tag = f" && \\text{{{escape(note)}}}" if note and short else ""
             rows.append(f"{lhs} &= {first}{tag}")
             rows.extend(rf"&\quad {{}}{line}" for line in more)
             if note and not short:

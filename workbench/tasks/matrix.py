@@ -154,7 +154,8 @@ def _derivation_steps(d: Derivation) -> Steps:
             rows.append(("", rf"\left({to_latex(d.gradient)}\right) {dv}", "read off f'"))
         else:
             rows.append(("", rf"\left\langle {to_latex(d.gradient)},\ {dv} \right\rangle",
-                         "canonical form ⟨∇f, d" + d.wrt + "⟩"))
+                         r"canonical form $\langle \nabla f, \mathrm{d}"
+                         + sp.latex(sp.Symbol(d.wrt)) + r" \rangle$"))
     return Steps(rows)
 
 
@@ -305,7 +306,8 @@ def _hessian_of(ex: Exercise, out: Outcome, jac: Derivation) -> None:
     problem = _problem(ex, "hessian_of")
     d = derive(problem, jac.wrt, hessian=True)
     cert = certify_derivation(d)
-    out.check(f"Hessian of {ex.fields['hessian_of']} certified", cert.ok, cert.verdict)
+    out.check(f"Hessian of {_formula(problem, ex.fields['hessian_of'], 'f')} certified",
+              cert.ok, cert.verdict)
     claim = check_claim(jac, "jacobian", to_numpy(d.hessian))
     grad, hess = (inline_math(lhs + to_latex(v)) for lhs, v in (
         (r"\nabla f = ", d.gradient), (r"\nabla^{2} f = ", d.hessian)))
