@@ -425,6 +425,21 @@ def _condition(problem: MatrixProblem, note: str) -> str:
     return note
 
 
+def _claim_detail(d: Derivation, what: str, res) -> str:
+    """The evidence for a formula claim, with the certified formula typeset."""
+    error = fmt(res.max_rel_error)
+    if res.holds:
+        return f"agrees with the certified {what} on random instances (max rel. error {error})"
+    try:
+        shown = inline_math(to_latex(d.formula(what)))
+    except (WorkbenchError, KeyError, AttributeError):
+        shown = ""
+    text = f"differs from the certified {what} {shown} (max rel. error {error} on random instances)"
+    if res.holds_symmetric:
+        text += f"; it does hold when {inline_math(sp.latex(sp.Symbol(d.wrt)))} is symmetric"
+    return text
+
+
 def _claim_items(ex: Exercise) -> list[dict]:
     if ex.claimed is None:
         return []
@@ -451,4 +466,4 @@ def _claims(ex: Exercise, out: Outcome, derived: dict) -> None:
             res = check_claim(d, what, item["formula"])
         except (WorkbenchError, KeyError, AttributeError) as exc:
             raise InputError(f"{where}: {exc}") from None
-        out.claim(statement, res.holds, res.detail)
+        out.claim(statement, res.holds, _claim_detail(d, what, res))
