@@ -425,8 +425,9 @@ def test_course_exercises_checks_and_claims():
         out = runner.run(picked[ex_id], Context(figures=False))
         assert out.passed, [c for c in out.checks if not c.passed]
         verdicts.update({c.statement: c.holds for c in out.claims})
-    assert verdicts["∂y/∂x2 = 3*exp(3)"] is True
-    assert verdicts["∂y/∂x2 ≈ 60.25"] is False  # 3e³ = 60.2566…, which rounds to 60.26
+    assert verdicts[r"$\frac{\partial y}{\partial x_{2}} = 3 e^{3}$"] is True
+    # 3e³ = 60.2566…, which rounds to 60.26
+    assert verdicts[r"$\frac{\partial y}{\partial x_{2}} \approx 60.25$"] is False
     assert verdicts["forward memory: high"] is False  # forward mode keeps no tape
     assert verdicts["forward cheap to add: inputs"] is False  # one sweep per input
     assert verdicts["reverse memory: high"] is True

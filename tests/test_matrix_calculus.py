@@ -600,7 +600,7 @@ def test_task_checks_claims_and_concrete_data():
     rows = {r[0]: r[1] for r in table.rows}
     # J(w) = mean((w x - y)^2) at w = 0: dJ/dw = (2/4) * sum(x * (-y)) = -30, the code's 4x
     assert float(rows["certified gradient in w"].strip("[] ")) == -30.0
-    assert float(rows["claimed: 2 * x.T @ (w * x - y)"].strip("[] ")) == -120.0
+    assert float(rows[r"claimed: $2 x^{\top} \left(w x - y\right)$"]) == -120.0
 
 
 def test_task_symmetric_only_claim():

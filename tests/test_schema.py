@@ -204,8 +204,8 @@ def test_answer_is_asserted_claimed_is_judged(tmp_path, capsys, keys, code, stri
     data = json.loads(capsys.readouterr().out)
     reasons = [f["reason"] for f in data["failed"]]
     if code:
-        assert any(r.startswith("answer key: claimed limit 7") or
-                   r.startswith("answer key: claimed limit 5") for r in reasons), reasons
+        assert any(r.startswith("answer key: claimed limit $7$") or
+                   r.startswith("answer key: claimed limit $5$") for r in reasons), reasons
     # claimed statements stay source claims; answer statements never are
     assert [c["holds"] for c in data["claims"]] == (
         [] if "claimed" not in keys else ['value = "6"' in keys.split("\n")[0]])
@@ -220,7 +220,7 @@ def test_wrong_answer_fails_the_sheet_and_names_the_exercise(tmp_path, capsys):
                  "--no-progress"]) == 1
     assert "FAILED: q1" in capsys.readouterr().out
     tex = (tmp_path / "out" / "key.tex").read_text(encoding="utf-8")
-    assert "answer key: claimed limit 5" in tex
+    assert "answer key: claimed limit $5$" in tex
 
 
 @pytest.mark.slow

@@ -22,7 +22,7 @@ from typing import Any
 import sympy as sp
 
 from ..core.printing import to_latex, to_text
-from ..plots.figures import pyplot
+from ..plots.figures import math_label, pyplot
 from .graph import Graph, Node
 from .primitives import Dual
 from .trace import Row, Trace
@@ -324,11 +324,18 @@ def _positions(graph: Graph, dx: float, dy: float) -> dict[int, tuple[float, flo
     return pos
 
 
+def _math_head(graph: Graph, n: Node) -> str | None:
+    r"""``$v_{1} = v_{-1}^{3}$``: the node's definition typeset like the sheet's equations
+    (None when matplotlib's math text cannot lay it out: the plain form is used)."""
+    rhs = to_latex(sp.Symbol(n.variable)) if n.variable else graph.formula_latex(n)
+    return math_label(f"{n.latex_name} = {rhs}", "") or None
+
+
 def _node_text(graph: Graph, r: Row, attr: str) -> str:
     n = r.node
     tag = graph.label(n.index)
-    head = sub_name(n.index) + (f" = {tag}" if n.variable else
-                                f" = {_subscripted(graph.formula(n))}")
+    head = _math_head(graph, n) or sub_name(n.index) + (
+        f" = {tag}" if n.variable else f" = {_subscripted(graph.formula(n))}")
     if tag and not n.variable:
         head += f"  ({tag})"
     val, der = approx(r.value), getattr(r, attr)

@@ -52,6 +52,25 @@ def pyplot() -> type[_Figures]:
     return _Figures
 
 
+def math_label(latex: str, fallback: str) -> str:
+    r"""``$latex$`` for matplotlib's math text, typeset like the sheet; ``fallback`` when
+    math text cannot lay it out (it knows most, not all, of LaTeX).
+
+    >>> math_label(r"v_{1} = v_{-1}^{3}", "v1 = v-1^3")
+    '$v_{1} = v_{-1}^{3}$'
+    >>> math_label(r"\begin{matrix}1\end{matrix}", "[1]")
+    '[1]'
+    """
+    from matplotlib.mathtext import MathTextParser
+
+    text = "$" + latex.replace(r"\,", r"\ ") + "$"
+    try:
+        MathTextParser("path").parse(text)
+    except ValueError:
+        return fallback
+    return text
+
+
 def new_axes(**kwargs):
     """A new backend-free figure and its axes (``subplots`` keywords)."""
     return _Figures.subplots(**kwargs)

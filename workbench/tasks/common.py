@@ -8,11 +8,14 @@ Numbers reach the page with about six significant digits, points as tuples:
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 
 from ..certification.base import Certificate
 from ..core.errors import InputError, WorkbenchError
 from ..core.parse import parse, parse_assignments, parse_number, variables_of
+from ..core.printing import inline_math, latex_number
 from .model import Table
 from .registry import Context, Exercise
 from .schema import Field
@@ -104,7 +107,12 @@ def claim_text(ex: Exercise, key: str, variables: list[str]):
 
 
 def fmt(x: float) -> str:
-    return f"{x:.1e}" if x == x else "n/a"
+    r"""An error or tolerance for a table cell: two digits, typeset (``$1.5 \times 10^{-9}$``).
+
+    >>> fmt(1.5e-9), fmt(float("nan"))
+    ('$1.5 \\times 10^{-9}$', 'n/a')
+    """
+    return inline_math(latex_number(x, 2)) if x == x else "n/a"
 
 
 def certificate_checks(out, cert: Certificate, what: str) -> None:
@@ -135,4 +143,10 @@ def verification_table(cert: Certificate, what: str = "gradient and Hessian") ->
     verdict = "certified" if cert.ok else f"NOT certified ({cert.verdict})"
     return Table(["reference", "max. mixed rel. error", "tolerance"], rows,
                  f"Verification of the symbolic {what}: {verdict}; {cert.points_checked} points. "
-                 f"{cert.note}")
+                 f"{_typeset_note(cert.note)}")
+
+
+def _typeset_note(note: str) -> str:
+    """A certificate's note with its box ``[-2, 2]^2`` and numbers in typeset form."""
+    note = re.sub(r"\[(-?[\d.]+), (-?[\d.]+)\]\^(\d+)", r"$[\1, \2]^{\3}$", note)
+    return re.sub(r"(?<![\w.$])(\d\.\d+e[+-]\d+)", lambda m: fmt(float(m.group(1))), note)

@@ -14,7 +14,16 @@ from ..certification.claims import check_claim
 from ..certification.scalar import certify
 from ..core.errors import InputError, WorkbenchError
 from ..core.parse import parse, parse_number
-from ..core.printing import to_latex, to_text
+from ..core.printing import (
+    inline_math,
+    latex_name,
+    latex_number,
+    latex_partial,
+    latex_point,
+    latex_vector,
+    matrix_rows,
+    to_latex,
+)
 from ..plots import figures as plots
 from ..symbolic import calculus
 from ..symbolic.textbook import textbook, textbook_matrix
@@ -27,7 +36,7 @@ from .schema import EXPR, POINT, VARIABLES, Field
 
 def _grad_steps(names, grad) -> Steps:
     """∂f/∂xᵢ = … rows, one per variable."""
-    return Steps([(rf"\frac{{\partial f}}{{\partial {to_latex(sp.Symbol(n))}}}", to_latex(g), "")
+    return Steps([(latex_partial(n), to_latex(g), "")
                   for n, g in zip(names, grad, strict=True)])
 
 
@@ -87,7 +96,8 @@ def derive(ex: Exercise, ctx: Context) -> Outcome:
     out.add(_grad_steps(names, shown))
     H = calculus.hessian(f, names) if ex.fields.get("hessian") else None
     if H is not None:
-        out.add(Text("Hessian:"), Math(r"\nabla^2 f = " + to_latex(textbook_matrix(H))))
+        out.add(Text("Hessian:"), Steps([(lhs, rhs, "") for lhs, rhs in
+                                         matrix_rows(r"\nabla^2 f", textbook_matrix(H))]))
     point = parse_at(ex, ex.fields["at"]) if "at" in ex.fields else None
     cert = certify(f, names, [point] if point else (), n_random=100, with_hessian=H is not None,
                    grad=grad, hess=H)
@@ -112,16 +122,33 @@ def _claims(ex, out, f, names, H):
     claimed = claim_text(ex, "gradient", names)
     if claimed is not None:
         res = check_claim(f, claimed, names)
-        detail = "equals the true gradient" if res.verdict == "correct" else (
-            f"wrong component(s) {res.wrong_components}; at {res.counterexample['point']} "
-            f"claimed {res.counterexample['claimed']} vs true {res.counterexample['true']}")
-        shown = ", ".join(to_text(c) for c in claimed)
-        out.claim(f"claimed gradient [{shown}]", res.verdict == "correct", detail)
+        detail = "equals the true gradient" if res.verdict == "correct" else \
+            _counterexample(res, names)
+        shown = ", ".join(inline_math(f"{latex_partial(n)} = {to_latex(c)}")
+                          for n, c in zip(names, claimed, strict=False))
+        out.claim(f"claimed gradient: {shown}", res.verdict == "correct", detail)
     mixed = claim_text(ex, "mixed", names)
     if mixed is not None and H is not None and len(names) >= 2:
         true = H[0, 1]
         holds = sp.simplify(mixed - true) == 0
-        out.claim(f"claimed mixed partial {to_text(mixed)}", holds, f"true value {to_text(true)}")
+        x0, x1 = latex_name(names[0]), latex_name(names[1])
+        name = rf"\frac{{\partial^2 f}}{{\partial {x0} \partial {x1}}}"
+        out.claim(f"claimed mixed partial {inline_math(name + ' = ' + to_latex(mixed))}", holds,
+                  f"true value {inline_math(true)}")
+
+
+def _counterexample(res, names) -> str:
+    """Which components are wrong (named ∂f/∂x) and where, in typeset form."""
+    wrong = ", ".join(inline_math(latex_partial(names[i])) for i in res.wrong_components)
+    c = res.counterexample or {}
+    if not c:
+        return f"wrong component(s) {wrong}"
+    point = c.get("point", {})
+    at = latex_point(list(point), list(point.values())) if isinstance(point, dict) else \
+        latex_point(names, point)
+    return (f"wrong component(s) {wrong}; at {inline_math(at)} the claim gives "
+            f"{inline_math(latex_vector(c['claimed']))}, the true gradient is "
+            f"{inline_math(latex_vector(c['true']))}")
 
 
 def _box(ex: Exercise, names: list[str]) -> dict | None:
@@ -166,24 +193,26 @@ def critical(ex: Exercise, ctx: Context) -> Outcome:
     for p in found.points:
         # long radicals go to the exact list below the table; the table stays readable
         short = p.exact and all(len(to_latex(v)) < 40 for v in p.point.values())
-        where = ", ".join(to_latex(v) if short else f"{p.numeric[k]:.12g}"
+        where = ", ".join(to_latex(v) if short else latex_number(p.numeric[k])
                           for k, v in p.point.items())
-        eig = ", ".join(f"{e:.6g}" for e in p.eigenvalues)
-        rows.append([f"({where})", p.kind, f"{p.value_float:.10g}", eig, _proof(p)])
+        eig = ", ".join(latex_number(e) for e in p.eigenvalues)
+        rows.append([rf"\left({where}\right)", p.kind, latex_number(p.value_float), eig,
+                     _proof(p)])
+    ranges = (r" \times ".join(rf"\left[{to_latex(a)}, {to_latex(b)}\right]"
+                               for a, b in box.values()) if box is not None else "")
     if box is not None and found.method == "interval-krawczyk":
-        ranges = " × ".join(f"[{to_text(a)}, {to_text(b)}]" for a, b in box.values())
-        out.add(Text(f"Search box {ranges} (closed): interval arithmetic with outward rounding "
-                     "discards the parts where ∇f cannot vanish; the Krawczyk test proves "
+        out.add(Text(f"Search box {inline_math(ranges)} (closed): interval arithmetic "
+                     "with outward rounding discards the parts where ∇f cannot vanish; "
+                     "the Krawczyk test proves "
                      "exactly one critical point in each remaining part."))
     elif box is not None:
-        ranges = " × ".join(f"[{to_text(a)}, {to_text(b)}]" for a, b in box.values())
-        out.add(Text(f"Search box {ranges} (closed): the exact solutions of ∇f = 0 that lie "
-                     "in it."))
+        out.add(Text(f"Search box {inline_math(ranges)} (closed): the exact solutions of "
+                     "∇f = 0 that lie in it."))
     for st in found.sets:
         out.add(Text("Critical set (not isolated points): " + st.text() + ":"),
                 Math(st.latex()))
     out.add(Text(f"Solutions of ∇f = 0 ({found.note}):"),
-            Table(["point", "kind", "f", "Hessian eigenvalues", "proof"], rows, "", (0,)))
+            Table(["point", "kind", "f", "Hessian eigenvalues", "proof"], rows, "", (0, 2, 3)))
     out.check("critical point list complete", found.complete or not ex.fields.get("global_min"),
               found.note)
     if box is not None:
@@ -202,14 +231,15 @@ def critical(ex: Exercise, ctx: Context) -> Outcome:
         kappa = max(eig) / min(eig)
         at = ", ".join(to_latex(v) for v in best.point.values())
         lower = "f is a sum of squares, so f ≥ 0 and " if ex.fields.get("global_min") else ""
-        out.add(Text(f"{lower}the minimum value {to_text(best.value)} is attained here."),
-                Boxed("Minimum", rf"({at}),\quad f = {to_latex(best.value)},\quad "
-                                 rf"\nabla^2 f = {to_latex(H)}"),
-                Text(f"Hessian eigenvalues {eig[0]:.10g} and {eig[-1]:.10g}; condition number "
-                     f"κ = {kappa:.10g}."))
+        out.add(Text(f"{lower}the minimum value {inline_math(best.value)} is attained here."),
+                Boxed("Minimum", rf"\left({at}\right),\quad f = {to_latex(best.value)}"),
+                Steps([(lhs, rhs, "") for lhs, rhs in matrix_rows(r"\nabla^2 f", H)]),
+                Text(f"Hessian eigenvalues {inline_math(latex_number(eig[0]))} and "
+                     f"{inline_math(latex_number(eig[-1]))}; condition number "
+                     + inline_math(r"\kappa = " + latex_number(kappa)) + "."))
         if ex.fields.get("global_min"):
             out.check("global minimum value is 0 (sum of squares attains its bound)",
-                      best.value == 0, f"f = {to_text(best.value)}")
+                      best.value == 0, f"f = {best.value}")
     _claim_point(ex, out, found)
     _figures(ex, ctx, out, f, names, found)
     return out
@@ -221,12 +251,13 @@ def _claim_point(ex, out, found):
     point = parse_at(ex, ex.claimed["minimum"], "claimed.minimum")
     match = [p for p in found.points if p.kind == "minimum" and all(
         sp.simplify(p.point[k] - v) == 0 for k, v in point.items() if k in p.point)]
+    shown = inline_math(latex_point(list(point), list(point.values())))
     on_set = [st for st in found.sets if st.kind_at(point) == "minimum"]
     if on_set and not match:
-        out.claim(f"claimed minimum at {ex.claimed['minimum']}", True,
+        out.claim(f"claimed minimum at {shown}", True,
                   f"it lies on {on_set[0].description}, where f has a local minimum")
         return
-    out.claim(f"claimed minimum at {ex.claimed['minimum']}", bool(match),
+    out.claim(f"claimed minimum at {shown}", bool(match),
               "it is a critical point with positive definite Hessian" if match else
               "no minimum there")
 
@@ -316,14 +347,22 @@ def limit_task(ex: Exercise, ctx: Context) -> Outcome:
             cv = sp.oo if c == "oo" else (-sp.oo if c == "-oo" else parse_number(c))
             holds = lim.exists and sp.simplify(lim.value - cv) == 0 if cv.is_finite else \
                 lim.exists and lim.value == cv
-        out.claim(f"claimed limit {c}", holds, f"computed: {answer}")
+        shown = r"\text{does not exist}" if c == "dne" else _limit_latex(c)
+        out.claim(f"claimed limit {inline_math(shown)}", holds, f"computed: {inline_math(answer)}")
     for side, key in (("left", "left"), ("right", "right")):
         if isinstance(ex.claimed, dict) and key in ex.claimed:
             c = ex.claimed[key]
             cv = sp.oo if c == "oo" else (-sp.oo if c == "-oo" else parse_number(c))
             got = getattr(lim, key)
-            out.claim(f"claimed {side}-hand limit {c}", got == cv, f"computed {to_text(got)}")
+            out.claim(f"claimed {side}-hand limit {inline_math(_limit_latex(c))}", got == cv,
+                      f"computed {inline_math(got)}")
     return out
+
+
+def _limit_latex(value: str) -> str:
+    """A claimed limit value (a number, ``oo`` or ``-oo``) as LaTeX."""
+    return to_latex(sp.oo if value == "oo" else (-sp.oo if value == "-oo" else
+                                                 parse_number(value)))
 
 
 @task("jacobian", required={"exprs": Field(list, "the outputs F_i", kind="exprs",
@@ -343,13 +382,18 @@ def jacobian_task(ex: Exercise, ctx: Context) -> Outcome:
     J = calculus.jacobian(fs, names)
     out.add(Math("F = " + to_latex(sp.Matrix(fs))), Boxed("Jacobian", "J = " + to_latex(J)))
     m, n = J.shape
-    out.add(Text(f"F maps ℝ^{n} to ℝ^{m}, so J has {m} rows (outputs) and {n} columns (inputs)."))
+    space_n, space_m = (inline_math(rf"\mathbb{{R}}^{{{k}}}") for k in (n, m))
+    out.add(Text(f"F maps {space_n} to {space_m}, so J has {m} rows (outputs) "
+                 f"and {n} columns (inputs)."))
     for i, fi in enumerate(fs):
         cert = certify(fi, names, n_random=30, with_hessian=False, grad=list(J.row(i)))
         out.check(f"row {i + 1} of J certified", cert.ok, cert.verdict)
     if isinstance(ex.claimed, dict) and "shape" in ex.claimed:
         cs = ex.claimed["shape"]
-        out.claim(f"claimed shape {cs}", cs == f"{m}x{n}", f"true shape {m}x{n} (m × n)")
+        shown = cs.replace("x", r" \times ") if cs.replace("x", "").isdigit() else cs
+        true_shape = inline_math(rf"{m} \times {n}")
+        out.claim(f"claimed shape {inline_math(shown) if shown != cs else cs}",
+                  cs == f"{m}x{n}", f"true shape {true_shape} (m × n)")
     return out
 
 

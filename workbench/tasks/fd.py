@@ -26,7 +26,7 @@ import sympy as sp
 
 from ..core.errors import InputError, WorkbenchError
 from ..core.parse import parse, parse_number, variables_of
-from ..core.printing import to_latex, to_text
+from ..core.printing import inline_math, latex_number, to_latex
 from ..numerics import finite_diff as fd
 from ..numerics import precision
 from ..symbolic.calculus import symbols
@@ -96,7 +96,16 @@ def _exact_derivative(line: precision.Line) -> tuple[sp.Expr, sp.Expr]:
 
 
 def _e(v) -> str:
-    return "-" if v is None or (isinstance(v, float) and not math.isfinite(v)) else f"{v:.2e}"
+    """An error or step for a table cell, three digits, typeset."""
+    return "-" if v is None or (isinstance(v, float) and not math.isfinite(v)) else \
+        inline_math(latex_number(v, 3))
+
+
+def _digits(text: str) -> str:
+    r"""A number as a program prints it (``1.0000000000000002e-05``), every digit kept,
+    typeset: ``$1.0000000000000002 \times 10^{-5}$``."""
+    mant, _, exp = str(text).partition("e")
+    return inline_math(mant + (rf" \times 10^{{{int(exp)}}}" if exp else ""))
 
 
 def _claim_number(ex: Exercise, key: str, text) -> sp.Expr:
@@ -117,7 +126,8 @@ def _claim_derivative(ex: Exercise, out: Outcome, line, exact, truth) -> None:
         return
     value = _claim_number(ex, "derivative", text)
     if truth is None:
-        out.claim(f"the derivative is {text}", False, "no derivative exists at this point")
+        out.claim(f"the derivative is {inline_math(value)}", False,
+                  "no derivative exists at this point")
         return
     m = _DECIMAL.match(str(text).strip())
     with mpmath.workdps(precision.DIGITS):
@@ -125,12 +135,12 @@ def _claim_derivative(ex: Exercise, out: Outcome, line, exact, truth) -> None:
         gap = abs(mpmath.mpf(sp.N(value, precision.DIGITS)) - t)
         if m:
             tol = mpmath.mpf(10) ** -len(m.group(1)) / 2
-            holds, how = gap <= tol, f"within ±{mpmath.nstr(tol, 2)} (its last digit)"
+            holds, how = gap <= tol, f"within ±{_digits(mpmath.nstr(tol, 2))} (its last digit)"
         else:
             holds = sp.simplify(value - exact) == 0 and gap <= mpmath.mpf(10) ** -30
             how = "exactly"
-    out.claim(f"the derivative is {text}", bool(holds),
-              f"true value {mpmath.nstr(truth.value, 20)}; the claim "
+    out.claim(f"the derivative is {inline_math(value)}", bool(holds),
+              f"true value {_digits(mpmath.nstr(truth.value, 20))}; the claim "
               f"{'agrees' if holds else 'does not agree'} {how}")
 
 
@@ -203,7 +213,7 @@ def _truth_blocks(out, line, s, exact_d, exact_value) -> None:
               s.truth.ok, f"difference {s.truth.agreement:.1e} (tolerance 1e-30)")
     if s.truth.ok:
         out.add(Boxed("True derivative (50 digits)",
-                      f"{lhs} = {mpmath.nstr(s.truth.value, 25)}"))
+                      f"{lhs} = {_digits(mpmath.nstr(s.truth.value, 25))[1:-1]}"))
 
 
 def _study_blocks(ex, ctx, out, s: precision.Study) -> None:
@@ -213,8 +223,9 @@ def _study_blocks(ex, ctx, out, s: precision.Study) -> None:
                      _e(r.h_opt_theory), _e(r.h_opt_measured), _e(r.min_rel_error)])
     out.add(Table(["method", "order", "default h", "error there", "h* theory", "h* measured",
                    "min. error"], rows,
-                  f"{s.dtype} (ε = {s.eps:.3g}): {s.error_kind} error of each method; "
-                  f"steps swept over 1e-16 … 1e-1, 8 per decade."))
+                  f"{s.dtype} (" + inline_math(r"\varepsilon = " + latex_number(s.eps, 3)) + "): "
+                  f"{s.error_kind} error of each method; steps swept over "
+                  "$10^{-16}$ … $10^{-1}$, 8 per decade."))
     notes = [f"{m.replace('_', '-')}: {r.note}." for m, r in s.methods.items() if r.note]
     if notes:
         out.add(Text(" ".join(notes)))
@@ -247,10 +258,11 @@ def _nondifferentiable(ex, out, s: precision.Study) -> None:
             return "undefined (f is not real on that side)"
         if side.status == "diverges":
             return f"diverges to {'+' if side.value > 0 else '−'}∞ (vertical tangent)"
-        return f"{side.value:.15g}"
+        return inline_math(latex_number(side.value, 15))
 
     est = s.estimates
-    out.add(Text("The one-sided difference quotients at 100 digits (h = 1e-20, 1e-25, 1e-30) "
+    out.add(Text("The one-sided difference quotients at 100 digits "
+                 "($h = 10^{-20}, 10^{-25}, 10^{-30}$) "
                  "do not approach a common limit, so the derivative does not exist here. "
                  "Both sides are reported; averaging them (a central difference) would "
                  "produce a number that is no derivative."),
@@ -274,11 +286,11 @@ def _differentiable_statement(claimed) -> str:
 
 def _repr(v) -> str:
     return "nan (undefined)" if v is None or (isinstance(v, float) and math.isnan(v)) \
-        else repr(float(v))
+        else _digits(repr(float(v)))
 
 
 def _compare_table(line, method: str) -> Table:
-    rows = [[r["dtype"], f"{r['eps']:.3g}", f"{r['h']:.3g}", repr(r["estimate"]),
+    rows = [[r["dtype"], _e(r["eps"]), _e(r["h"]), _digits(repr(r["estimate"])),
              _e(r["rel_error"])] for r in precision.compare_dtypes(line, method)]
     return Table(["precision", "ε", "default h", f"{method} estimate", "error"], rows,
                  f"The same {method} difference in every precision at its own default step; "
@@ -409,7 +421,7 @@ def fd_values_task(ex: Exercise, ctx: Context) -> Outcome:
         for m in methods:
             value = precision.quotient(line, m, h, dtype)
             err = float(precision.errors_against(np.asarray(value), tr.value))
-            row = [f"{h:.3g}", m, repr(value), _e(err)]
+            row = [_e(h), m, _digits(repr(value)), _e(err)]
             if claimed is not None:
                 row.append(str(claimed[k]))
                 _claim_value(ex, out, h, m, value, str(claimed[k]))
@@ -419,7 +431,7 @@ def fd_values_task(ex: Exercise, ctx: Context) -> Outcome:
             k += 1
     header = ["h", "method", f"computed ({dtype}, as Python prints it)", "error"]
     out.add(Table(header + (["source prints"] if claimed is not None else []), rows,
-                  f"True derivative (mpmath, 50 digits): {mpmath.nstr(tr.value, 20)}."))
+                  f"True derivative (mpmath, 50 digits): {_digits(mpmath.nstr(tr.value, 20))}."))
     _, exact_value = _exact_derivative(line)
     out.check("ground truth: mpmath.diff agrees with the exact derivative", tr.ok,
               f"difference {tr.agreement:.1e}")
@@ -434,11 +446,13 @@ def _claim_value(ex, out, h, method, value, text) -> None:
         raise InputError(f"{ex.where('claimed.values')}: {text!r} is not a number") from None
     same = printed == value
     detail = ("the same float64" if same else
-              f"computed {value!r}; the printed number differs by {abs(printed - value):.2e}")
+              f"computed {_digits(repr(value))}; the printed number differs by "
+              f"{_e(abs(printed - value))}")
     if not same and any(text[:i] + text[i + 1:] == repr(value) for i in range(len(text))):
         detail += ("; deleting one digit of the printed text gives Python's output exactly, "
                    "so this looks like a transcription slip (an extra digit)")
-    out.claim(f"{method} difference with h = {h:g} prints {text}", same, detail)
+    out.claim(f"{method} difference with {inline_math('h = ' + latex_number(h))} prints "
+              f"{_digits(text)}", same, detail)
 
 
 def _check_python(out, line, method, h, value) -> None:
@@ -512,21 +526,22 @@ _STEP_SCALES = (sp.Rational(1, 10), 1, 10)
 
 def _step_table(out, line, method, h, hf, tr, bits, exact, scaled) -> None:
     rows = []
-    rows.append(["exact arithmetic (50 digits)", _h(h), mpmath.nstr(exact, 17),
+    rows.append(["exact arithmetic (50 digits)", _h(h), _digits(mpmath.nstr(exact, 17)),
                  _e(_rel(exact, tr.value))])
     for hh, q in scaled:
-        rows.append([f"working precision ε ≈ {2.0 ** (1 - bits):.2g} ({bits} bits)", _h(hh),
-                     mpmath.nstr(q, 8), _e(_rel(q, tr.value))])
+        eps_shown = inline_math(r"\varepsilon \approx " + latex_number(2.0 ** (1 - bits), 2))
+        rows.append([f"working precision {eps_shown} ({bits} bits)", _h(hh),
+                     _digits(mpmath.nstr(q, 8)), _e(_rel(q, tr.value))])
     q64 = precision.quotient(line, method, hf)
-    rows.append(["float64", _h(h), repr(q64),
+    rows.append(["float64", _h(h), _digits(repr(q64)),
                  _e(float(precision.errors_against(np.asarray(q64), tr.value)))])
     out.add(Table(["arithmetic", "h", f"{method} quotient", "error"], rows,
-                  f"True value {mpmath.nstr(tr.value, 20)} (mpmath, 50 digits). The "
+                  f"True value {_digits(mpmath.nstr(tr.value, 20))} (mpmath, 50 digits). The "
                   f"ε-precision rows round every operation to {bits} bits."))
 
 
 def _h(h) -> str:
-    return f"{float(sp.N(h, 20)):.4g}"
+    return inline_math(latex_number(float(sp.N(h, 20)), 4))
 
 
 def _rel(q, t) -> float:
@@ -543,8 +558,9 @@ def _step_theory(out, line, method, hf, tr, eps_value, exact) -> None:
     out.add(Text(
         f"The rule √ε(1 + ‖x‖) balances truncation ~ h against round-off ~ ε/h, the "
         f"trade-off of a one-sided difference. For a {method} difference (order {p}) the "
-        f"balance is at h ≈ ε^(1/{p + 1})·max(1, |x|) = {rule:.3g}. Here the truncation "
-        f"term |m_{p + 1} f^({p + 1})| h^{p} is {trunc:.2e}"
+        "balance is at " + inline_math(rf"h \approx \varepsilon^{{1/{p + 1}}} \max(1, |x|)") + " = "
+        f"{_e(rule)}. Here the truncation term "
+        f"{inline_math(rf'|m_{{{p + 1}}} f^{{({p + 1})}}| h^{{{p}}}')} is {_e(trunc)}"
         + (" (zero: f is a polynomial of degree ≤ p along this line), so only round-off "
            "is left, and it shrinks as h grows." if trunc == 0 else ".")))
     measured = _rel(exact, tr.value) * (abs(float(tr.value)) or 1.0)
@@ -558,20 +574,21 @@ def _step_claims(ex, out, line, method, h, tr, eps_value, exact_value, exact, sc
     if text is not None:
         claimed = _claim_number(ex, "h", text)
         holds = sp.simplify(claimed - h) == 0
-        out.claim(f"step size h = {text}", bool(holds),
-                  f"√ε(1 + ‖x‖) = {to_text(sp.simplify(h))} ≈ {float(sp.N(h, 20)):.10g}")
+        out.claim(f"step size {inline_math('h = ' + to_latex(claimed))}", bool(holds),
+                  f"√ε(1 + ‖x‖) = {inline_math(sp.simplify(h))} ≈ "
+                  f"{inline_math(latex_number(float(sp.N(h, 20)), 10))}")
     if _claimed(ex, "exact") is not None:
         err = _rel(exact, tr.value)
         holds = (err <= 1e-40) == bool(_claimed(ex, "exact"))
         out.claim(f"the {method} difference is exact here", holds,
-                  f"in exact arithmetic its error is {err:.1e} "
+                  f"in exact arithmetic its error is {_e(err)} "
                   + ("(no truncation error)" if err <= 1e-40 else "(truncation error)"))
     if _claimed(ex, "h_irrelevant") is not None:
         errs = [_rel(q, tr.value) for _, q in scaled]
         depends = max(errs) > 3 * max(min(errs), 1e-300)
         out.claim("the size of h is not important", depends != bool(_claimed(ex, "h_irrelevant")),
-                  f"with ε ≈ {eps_value:g} arithmetic the errors at h/10, h, 10h are "
-                  + ", ".join(f"{e:.1e}" for e in errs)
+                  f"with ε ≈ {_e(eps_value)} arithmetic the errors at h/10, h, 10h are "
+                  + ", ".join(_e(e) for e in errs)
                   + ("; round-off ~ ε/h still depends on h (only the truncation error "
                      "vanishes)" if depends else "; they do not depend on h"))
     _claim_derivative(ex, out, line, exact_value, tr)

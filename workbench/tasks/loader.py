@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import InputError
+from ..core.texmath import prose_problem
 from ..core.tomlfile import read_toml
 from .registry import Exercise, TaskSpec, load_all
 from .schema import check_type, read
@@ -98,7 +99,17 @@ def _prose(spec: TaskSpec, value, where: str) -> dict[str, str]:
             raise InputError(f"{where}: field 'prose.{k}': not a paragraph of task "
                              f"'{spec.name}' (allowed: {allowed})")
         check_type(v, (str,), f"{where}: field 'prose.{k}'")
+        check_prose(v, f"{where}: field 'prose.{k}'")
     return dict(value)
+
+
+def check_prose(text: str, where: str) -> None:
+    """Refuse prose whose inline math ``$…$`` leaves the safe subset of :mod:`~.core.texmath`."""
+    problem = prose_problem(text)
+    if problem:
+        raise InputError(f"{where}: inline math: {problem} is not allowed in $…$ (allowed: "
+                         "Greek letters, \\frac, \\sum, \\nabla, \\partial, ^, _, … ; "
+                         "write \\$ for a dollar sign)")
 
 
 def _exercise(item: dict, i: int, name: str, tasks: dict, folder: Path) -> Exercise:
@@ -117,6 +128,7 @@ def _exercise(item: dict, i: int, name: str, tasks: dict, folder: Path) -> Exerc
     for key in ("title", "statement", "source"):
         if key in item:
             check_type(item[key], (str,), f"{where}: field '{key}'")
+            check_prose(item[key], f"{where}: field '{key}'")
     fields = {k: v for k, v in item.items() if k not in COMMON}
     for key in spec.required:
         if key not in fields:
@@ -153,6 +165,9 @@ def load(path: str | Path) -> ExerciseFile:
     for key in ("source", "preamble"):
         if key in sheet:
             check_type(sheet[key], (str,), f"{name}: [sheet]: {key}")
+    for key in ("title", "source", "preamble"):
+        if key in sheet:
+            check_prose(sheet[key], f"{name}: [sheet]: {key}")
     unknown_top = set(data) - {"sheet", "exercise"}
     if unknown_top:
         raise InputError(f"{name}: unknown top-level table(s): {', '.join(sorted(unknown_top))}")

@@ -37,11 +37,13 @@ from ..certification.matrix import MatrixCertificate, certify_derivation
 from ..certification.matrix_algebras import ArrayAlgebra, evaluate
 from ..certification.matrix_claims import check_claim
 from ..core.errors import InputError, WorkbenchError
+from ..core.printing import inline_math, latex_number, latex_vector
 from ..matrix_calculus.derive import Derivation, Unsupported, derive
 from ..matrix_calculus.expr import Commutation, Kron, Vec, walk
-from ..matrix_calculus.parse import MatrixProblem, parse_matrix
+from ..matrix_calculus.parse import MatrixProblem, SymbolicAlgebra, parse_matrix
 from ..matrix_calculus.printing import to_latex, to_numpy
-from .model import Boxed, Math, Outcome, RawLatex, Steps, Table, Text
+from .common import fmt
+from .model import Boxed, Code, Math, Outcome, RawLatex, Steps, Table, Text
 from .registry import Context, Exercise, task
 from .schema import Field
 
@@ -152,7 +154,8 @@ def _derivation_steps(d: Derivation) -> Steps:
             rows.append(("", rf"\left({to_latex(d.gradient)}\right) {dv}", "read off f'"))
         else:
             rows.append(("", rf"\left\langle {to_latex(d.gradient)},\ {dv} \right\rangle",
-                         "canonical form ⟨∇f, d" + d.wrt + "⟩"))
+                         r"canonical form $\langle \nabla f, \mathrm{d}"
+                         + sp.latex(sp.Symbol(d.wrt)) + r" \rangle$"))
     return Steps(rows)
 
 
@@ -168,10 +171,10 @@ def _certificate_table(cert: MatrixCertificate, what: str) -> Table:
         if key in cert.max_rel_error:
             tol = tolerance(key)
             if key == "finite_difference" and what != "gradient":
-                tol_text = f"{tol:.0e} / {tolerance('finite_difference_hessian'):.0e}"
+                tol_text = f"{fmt(tol)} / {fmt(tolerance('finite_difference_hessian'))}"
             else:
-                tol_text = f"{tol:.0e}"
-            rows.append([label, f"{cert.max_rel_error[key]:.1e}", tol_text])
+                tol_text = fmt(tol)
+            rows.append([label, fmt(cert.max_rel_error[key]), tol_text])
     verdict = "certified" if cert.ok else f"NOT certified ({cert.verdict})"
     return Table(["reference", "max. mixed rel. error", "tolerance"], rows,
                  f"Certificate of the {what}: {verdict}. {cert.note}.")
@@ -193,7 +196,7 @@ def _boxes(d: Derivation) -> list:
                      key, f"Derivative of order {key.split('_')[-1]}")
         blocks.append(Boxed(title, f"{lhs} = {to_latex(value)}"))
         if not any(isinstance(n, Kron | Vec | Commutation) for n in walk(value)):
-            blocks.append(Text(f"NumPy: {to_numpy(value)}"))
+            blocks.append(Code(to_numpy(value), "python", "In NumPy:"))
     return blocks
 
 
@@ -212,13 +215,14 @@ def _solve_one(ex: Exercise, problem: MatrixProblem, wrt: str, out: Outcome) -> 
     out.check(f"{what} in {wrt} certified", cert.ok,
               f"{cert.verdict}; " + ", ".join(f"{k} {v:.1e}"
                                               for k, v in cert.max_rel_error.items()))
-    out.add(Text(f"With respect to {wrt}:"), _derivation_steps(d))
+    out.add(Text(f"With respect to {inline_math(sp.latex(sp.Symbol(wrt)))}:"),
+            _derivation_steps(d))
     if cert.ok:
         out.add(*_boxes(d))
     else:
         out.add(Text("The derived formula failed its certificate and is not shown as an answer."))
     if d.notes:
-        out.add(Text("Valid where " + "; ".join(d.notes) + "."))
+        out.add(Text("Valid where " + "; ".join(_condition(problem, n) for n in d.notes) + "."))
     out.add(_certificate_table(cert, what))
     return d if cert.ok else None
 
@@ -302,10 +306,14 @@ def _hessian_of(ex: Exercise, out: Outcome, jac: Derivation) -> None:
     problem = _problem(ex, "hessian_of")
     d = derive(problem, jac.wrt, hessian=True)
     cert = certify_derivation(d)
-    out.check(f"Hessian of {ex.fields['hessian_of']} certified", cert.ok, cert.verdict)
+    out.check(f"Hessian of {_formula(problem, ex.fields['hessian_of'], 'f')} certified",
+              cert.ok, cert.verdict)
     claim = check_claim(jac, "jacobian", to_numpy(d.hessian))
-    out.add(Text(f"For f = {ex.fields['hessian_of']}: ∇f = {to_numpy(d.gradient)} and the "
-                 f"Hessian is {to_numpy(d.hessian)}."),
+    grad, hess = (inline_math(lhs + to_latex(v)) for lhs, v in (
+        (r"\nabla f = ", d.gradient), (r"\nabla^{2} f = ", d.hessian)))
+    out.add(Text(f"For {inline_math('f = ' + to_latex(problem.value))} the engine derives "
+                 f"{grad} and the Hessian {hess}; in NumPy:"),
+            Code(f"grad = {to_numpy(d.gradient)}\nhess = {to_numpy(d.hessian)}"),
             Math(rf"J(\nabla f) = {to_latex(jac.jacobian)} = \nabla^{{2}} f"))
     out.check("Jacobian of the gradient equals the Hessian", claim.holds, claim.detail)
 
@@ -343,7 +351,8 @@ def _at(ex: Exercise, out: Outcome, problem: MatrixProblem, derived: dict) -> No
     alg = ArrayAlgebra(np, values, dims)
 
     def show(v) -> str:
-        return np.array2string(np.asarray(v, dtype=float).ravel(), precision=8)
+        flat = np.asarray(v, dtype=float).ravel()
+        return latex_number(flat[0], 8) if flat.size == 1 else latex_vector(flat, 8)
 
     rows = [["f", show(problem.interpret(alg))]]
     for wrt, d in derived.items():
@@ -352,11 +361,11 @@ def _at(ex: Exercise, out: Outcome, problem: MatrixProblem, derived: dict) -> No
                 rows.append([f"certified {key} in {wrt}", show(evaluate(value, alg))])
     for item in _claim_items(ex):
         try:
-            rows.append([f"claimed: {item['formula']}",
+            rows.append([f"claimed: {_formula(problem, item['formula'])}",
                          show(problem.interpret(alg, item["formula"]))])
         except WorkbenchError as exc:
             raise InputError(f"{ex.where('claimed')}: {exc}") from None
-    out.add(Table(["quantity", "value"], rows, "At the instance given in the exercise"))
+    out.add(Table(["quantity", "value"], rows, "At the instance given in the exercise", (1,)))
 
 
 def _points(ex: Exercise, out: Outcome, d: Derivation) -> None:
@@ -379,15 +388,56 @@ def _points(ex: Exercise, out: Outcome, d: Derivation) -> None:
     rows = []
     for raw in ex.fields["points"]:
         t = float(_value(raw, ex.where("points")))
-        row = [f"{t:g}"]
+        row = [latex_number(t)]
         for _, value, g in columns:
             closed = float(evaluate(value, ArrayAlgebra(np, {d.wrt: t}, {"n": 1})))
-            row += [f"{closed:.12g}", f"{float(g(jnp.asarray(t))):.12g}"]
+            row += [latex_number(closed, 12), latex_number(float(g(jnp.asarray(t))), 12)]
         rows.append(row)
-    header = ["x"]
+    header = [inline_math(sp.latex(sp.Symbol(d.wrt)))]
     for k, _, _ in columns:
-        header += [f"f^({k}) formula", f"f^({k}) JAX"]
-    out.add(Table(header, rows, "The certified formulas against nested jax.grad"))
+        header += [f"$f^{{({k})}}$ formula", f"$f^{{({k})}}$ JAX"]
+    out.add(Table(header, rows, "The certified formulas against nested jax.grad",
+                  tuple(range(len(header)))))
+
+
+def d_problem(derived: dict) -> MatrixProblem | None:
+    """The problem behind the first certified derivation (None when none was certified)."""
+    return next(iter(derived.values())).problem if derived else None
+
+
+def _formula(problem: MatrixProblem | None, text: str,
+             fallback: str = "as written in the source") -> str:
+    """A NumPy formula from an exercise file as inline math (``fallback`` when unreadable)."""
+    if problem is not None:
+        try:
+            return inline_math(to_latex(problem.interpret(SymbolicAlgebra(problem.declarations),
+                                                          text)))
+        except WorkbenchError:
+            pass
+    return fallback
+
+
+def _condition(problem: MatrixProblem, note: str) -> str:
+    """An engine's domain note ``"A @ x nonzero"`` with its formula typeset."""
+    formula, _, word = note.rpartition(" ")
+    if word in ("nonzero", "invertible") and formula:
+        return f"{_formula(problem, formula, 'the argument')} {word}"
+    return note
+
+
+def _claim_detail(d: Derivation, what: str, res) -> str:
+    """The evidence for a formula claim, with the certified formula typeset."""
+    error = fmt(res.max_rel_error)
+    if res.holds:
+        return f"agrees with the certified {what} on random instances (max rel. error {error})"
+    try:
+        shown = inline_math(to_latex(d.formula(what)))
+    except (WorkbenchError, KeyError, AttributeError):
+        shown = ""
+    text = f"differs from the certified {what} {shown} (max rel. error {error} on random instances)"
+    if res.holds_symmetric:
+        text += f"; it does hold when {inline_math(sp.latex(sp.Symbol(d.wrt)))} is symmetric"
+    return text
 
 
 def _claim_items(ex: Exercise) -> list[dict]:
@@ -405,7 +455,8 @@ def _claims(ex: Exercise, out: Outcome, derived: dict) -> None:
     for i, item in enumerate(_claim_items(ex)):
         where = ex.where(f"claimed[{i}]")
         wrt = item.get("wrt") or next(iter(derived), None)
-        statement = item.get("statement", f"the source's formula {item['formula']}")
+        shown = _formula(d_problem(derived), item["formula"])
+        statement = item.get("statement", f"the source's formula {shown}")
         if wrt not in derived:
             out.claim(statement, False, f"no certified derivative in {wrt} to compare with")
             continue
@@ -415,4 +466,4 @@ def _claims(ex: Exercise, out: Outcome, derived: dict) -> None:
             res = check_claim(d, what, item["formula"])
         except (WorkbenchError, KeyError, AttributeError) as exc:
             raise InputError(f"{where}: {exc}") from None
-        out.claim(statement, res.holds, res.detail)
+        out.claim(statement, res.holds, _claim_detail(d, what, res))

@@ -67,7 +67,16 @@ class RawLatex:
     latex: str
 
 
-Block = Text | Math | Steps | Boxed | Table | Figure | RawLatex
+@dataclass
+class Code:
+    """Source code shown as code (a listing in monospace), never as prose or math."""
+
+    code: str
+    language: str = "python"
+    caption: str = ""
+
+
+Block = Text | Math | Steps | Boxed | Table | Figure | RawLatex | Code
 
 
 @dataclass

@@ -23,12 +23,13 @@ import re
 from pathlib import Path
 
 from ..core.errors import InputError
+from ..core.printing import inline_math
 from ..proof import files as proof_files
 from ..proof.instances import KINDS
 from ..proof.language import DISPLAY_RELATIONS, tex_name, to_tex
 from ..proof.rules import RULES
 from ..proof.verifier import ProofResult, StepResult, check
-from .model import Boxed, Outcome, RawLatex, Text
+from .model import Boxed, Code, Outcome, RawLatex, Text
 from .registry import Context, Exercise, task
 from .schema import Field
 
@@ -132,8 +133,8 @@ def _proof_blocks(result: ProofResult) -> list:
     return blocks
 
 
-def _setting(proof) -> str:
-    """How the objects are instantiated, in words."""
+def _setting(proof) -> list:
+    """How the objects are instantiated: a sentence, then one line of code per object."""
     parts = []
     for obj in proof.objects:
         if obj.kind == "define":
@@ -148,8 +149,9 @@ def _setting(proof) -> str:
         given += [k for k, on in obj.flags.items() if on]
         given += [f"its {param} named {name}" for param, name in obj.binds.items()]
         parts.append(f"{obj.name}: {text}" + (f" ({', '.join(given)})" if given else ""))
-    return (f"Checked in dimension d = {proof.dim} on {proof.instances} random instances per "
-            "step (more where a step says so) of: " + "; ".join(parts) + ".")
+    return [Text(f"Checked in dimension {inline_math(f'd = {proof.dim}')} on {proof.instances} "
+                 "random instances per step (more where a step says so) of these objects:"),
+            Code("\n".join(parts), "python")]
 
 
 class _Missing(dict):
@@ -171,7 +173,7 @@ def proof(ex: Exercise, ctx: Context) -> Outcome:
     out = Outcome()
     if not ex.statement:
         out.add(Text(f"Theorem. {loaded.statement}"))
-    out.add(Text(_setting(loaded)))
+    out.add(*_setting(loaded))
     out.add(*_proof_blocks(result))
     for r in result.steps:
         if r.status != "stated":

@@ -66,6 +66,16 @@ fields and keys, types, ranges, expressions (read by the safe parser), points,
 proof files and the stated limits below. A bad file exits with code 2 and one line
 naming the file, the exercise and the field; nothing is written.
 
+**Inline math in prose.** Titles, statements and the sheet's preamble are prose,
+escaped for LaTeX, except `$…$` segments, which are typeset as math when they stay
+in a safe subset (`workbench.core.texmath`): Greek letters, `\\frac`, `\\sum`,
+`\\prod`, `\\nabla`, `\\partial`, `\\|`, `\\top`, `\\langle`, `\\rangle`, `\\mathbb`,
+`\\mathbf`, `\\operatorname`, `\\text`, `\\left`/`\\right`, the named functions
+(`\\log`, `\\exp`, `\\sin`, `\\tanh`, `\\min`, `\\lim`, …), `^ _ { } ( ) [ ] + - = < > ,
+. | ' / *`, letters and digits, balanced braces, at most 400 characters. Any other
+control sequence (or `%`, `&`, `#`, `~`, `$$`) inside `$…$` is refused at load time
+with the token named; write `\\$` for a dollar sign.
+
 **Spellings.** A point is a string `"x=3,y=0.5"` (exact: 0.5 means 1/2). A list of
 variable names is an array `["x", "y"]` or a string `"x, y"`. Math is written as in
 Python (`x**2`, `exp`, `log`, `sqrt`, ...); matrix expressions in NumPy syntax

@@ -37,9 +37,9 @@ from ..certification.base import tolerance
 from ..certification.traces import Agreement, check, check_hvp, one_sided, same, trace_error
 from ..core.errors import InputError, WorkbenchError
 from ..core.parse import parse, parse_number
-from ..core.printing import to_latex, to_text
+from ..core.printing import inline_math, latex_number, to_latex
 from ..symbolic.calculus import symbols
-from .common import parse_at
+from .common import fmt, parse_at
 from .model import Boxed, Figure, Math, Outcome, RawLatex, Steps, Table, Text
 from .registry import Context, Exercise, task
 from .schema import EXPR, POINT, VARIABLES, Field
@@ -236,16 +236,21 @@ def _box(ex, out, g, tr) -> None:
         lhs = (rf"\frac{{\partial {y}}}{{\partial {to_latex(sp.Symbol(seeded[0]))}}}"
                if len(seeded) == 1 and tr.seed[seeded[0]] == 1 else rf"\nabla {y} \cdot d")
         out.add(Boxed("Forward mode", rf"{lhs} = {to_latex(tr.derivative)} "
-                                      rf"\approx {tables.approx(tr.derivative):.12g}"
+                                      rf"\approx {_approx(tr.derivative)}"
                                       rf"\quad\text{{at }} {at}"))
     else:
         y = _out_tex(ex, g)
         parts = ",\\ ".join(
             rf"\frac{{\partial {y}}}{{\partial {_tex(sp.Symbol(k, real=True), ex)}}}"
             + (f" = {to_latex(v)}" if len(to_latex(v)) <= 40 else
-               rf" \approx {tables.approx(v):.12g}")
+               rf" \approx {_approx(v)}")
             for k, v in tr.gradient.items())
         out.add(Boxed("Reverse mode (one sweep, the whole gradient)", parts))
+
+
+def _approx(value) -> str:
+    """A value's 12-digit decimal approximation, typeset (``1.5 \\times 10^{-9}``)."""
+    return latex_number(tables.approx(value), 12)
 
 
 def _flagged(ex, out, g, tr, checks: list[Agreement]) -> None:
@@ -256,16 +261,17 @@ def _flagged(ex, out, g, tr, checks: list[Agreement]) -> None:
     directions = ([("seed", tr.seed)] if tr.mode == "forward" else
                   [(v, v) for v in g.variables])
     def side(v):
-        return "undefined" if v is None else f"{v:.12g}"
+        return r"\text{undefined}" if v is None else latex_number(v, 12)
 
     rows = []
     for label, d in directions:
         res = one_sided(g, tr.point, d)
-        rows.append([f"along {label}" if label != "seed" else "along the seed",
+        rows.append([f"along {inline_math(to_latex(sp.Symbol(label)))}" if label != "seed"
+                     else "along the seed",
                      side(res.right), side(res.left),
                      "exists" if res.exists else "does not exist"])
     out.add(Table(["direction", "right quotient", "left quotient", "derivative"], rows,
-                  "One-sided difference quotients at 50 digits, h = 1e-20."))
+                  "One-sided difference quotients at 50 digits, $h = 10^{-20}$.", (1, 2)))
     expected = ex.fields.get("expect_flags", False)
     for c in checks:
         if c.undefined and expected:
@@ -295,16 +301,18 @@ def _claim_number(ex: Exercise, key: str, text: str, truth) -> tuple[bool, str]:
         tol = rtol * abs(x) if rtol is not None else 0.5 * 10.0 ** -decimals
         err = abs(float(c) - x)
         rounded = f"{x:.{decimals}f}"
-        how = (f"relative tolerance {rtol:g}" if rtol is not None else
-               f"half a unit in the last digit, {tol:g}")
-        return err <= tol, (f"true value {to_text(truth)} = {x:.12g}; rounded to {decimals} "
-                            f"decimals {rounded}; off by {err:.2g} ({how})")
+        how = (f"relative tolerance {inline_math(latex_number(rtol))}" if rtol is not None else
+               f"half a unit in the last digit, {inline_math(latex_number(tol))}")
+        value = inline_math(latex_number(x, 12))
+        return err <= tol, (f"true value {inline_math(truth)} = {value}; "
+                            f"rounded to {decimals} decimals {inline_math(rounded)}; off by "
+                            f"{fmt(err)} ({how})")
     try:
         c = parse(text, [])
     except WorkbenchError as exc:
         raise InputError(f"{ex.where('claimed.' + key)}: {exc}") from None
     holds = trace_error([c], [truth]) <= tolerance("trace_exact")
-    return holds, f"true value {to_text(truth)} ≈ {x:.12g}"
+    return holds, f"true value {inline_math(truth)} ≈ {inline_math(latex_number(x, 12))}"
 
 
 def _claims(ex: Exercise, out: Outcome, g: Graph, tr) -> None:
@@ -313,24 +321,31 @@ def _claims(ex: Exercise, out: Outcome, g: Graph, tr) -> None:
         return
     if "value" in claimed and tr.mode == "reverse":
         holds, detail = _claim_number(ex, "value", claimed["value"], tr.value)
-        out.claim(f"y {_said(claimed['value'])} at the point", holds, detail)
+        out.claim(f"{inline_math('y ' + _said(claimed['value']))} at the point", holds, detail)
     if "derivative" in claimed and tr.mode == "forward":
         for text in _as_list(claimed["derivative"]):
             holds, detail = _claim_number(ex, "derivative", text, tr.derivative)
-            out.claim(f"forward-mode derivative {_said(text)}", holds, detail)
+            out.claim(f"forward-mode derivative {inline_math(_said(text))}", holds, detail)
     if "gradient" in claimed and tr.mode == "reverse":
         for var, texts in claimed["gradient"].items():
             if var not in tr.gradient:
                 raise InputError(f"{ex.where('claimed.gradient')}: unknown variable {var!r}")
             for text in _as_list(texts):
                 holds, detail = _claim_number(ex, f"gradient.{var}", text, tr.gradient[var])
-                out.claim(f"∂y/∂{var} {_said(text)}", holds, detail)
+                partial = rf"\frac{{\partial y}}{{\partial {to_latex(sp.Symbol(var))}}} "
+                out.claim(inline_math(partial + _said(text)), holds, detail)
 
 
 def _said(text: str) -> str:
-    """How a claim reads in the sheet: '~60.25' is shown as '≈ 60.25'."""
+    r"""How a claim reads in the sheet, LaTeX: '~60.25' is shown as '\approx 60.25'."""
     text = str(text).strip()
-    return "≈ " + text[1:].strip() if text[:1] in ("~", "≈") else "= " + text
+    approx = text[:1] in ("~", "≈")
+    body = text[1:].strip() if approx else text
+    try:  # a decimal is shown as written (60.25, not 241/4)
+        shown = body if re.fullmatch(r"-?\d+(\.\d+)?", body) else to_latex(parse(body, []))
+    except WorkbenchError:
+        shown = r"\text{(unreadable)}"
+    return (r"\approx " if approx else "= ") + shown
 
 
 def _as_list(x) -> list:
@@ -395,9 +410,11 @@ def _named_claims(ex, out, g, truth, inlined, xs, bars) -> None:
             raise InputError(f"{ex.where('claimed.adjoints.' + x)}: {exc}") from None
         value = c.subs(bars, simultaneous=True).subs(inlined, simultaneous=True)
         holds = same(value, truth[x], xs)
-        out.claim(f"{x}_bar = {text}", holds,
-                  f"equals the true adjoint ∂{g.label(g.output)}/∂{x}" if holds
-                  else f"the true adjoint is {to_text(truth[x])}")
+        y_name, x_name = (to_latex(sp.Symbol(k)) for k in (g.label(g.output) or "y", x))
+        out.claim(inline_math(rf"\bar{{{x_name}}} = {_tex(c, ex)}"), holds,
+                  "equals the true adjoint " +
+                  inline_math(rf"\frac{{\partial {y_name}}}{{\partial {x_name}}}") if holds
+                  else f"the true adjoint is {inline_math(_tex(truth[x], ex))}")
     for key, text in claimed.get("partials", {}).items():
         c_name, _, x = key.partition("/")
         if c_name not in g.definitions:
@@ -409,8 +426,11 @@ def _named_claims(ex, out, g, truth, inlined, xs, bars) -> None:
         true = sp.diff(g.definitions[c_name], sp.Symbol(x, real=True))
         syms = sorted(true.free_symbols | c.free_symbols, key=str)
         holds = same(c, true, syms)
-        out.claim(f"∂{c_name}/∂{x} = {text}", holds, f"local partial of {c_name} = "
-                  f"{to_text(g.definitions[c_name])}: {to_text(true)}")
+        c_tex, x_tex = (to_latex(sp.Symbol(k)) for k in (c_name, x))
+        partial = rf"\frac{{\partial {c_tex}}}{{\partial {x_tex}}}"
+        out.claim(inline_math(f"{partial} = {_tex(c, ex)}"), holds,
+                  f"local partial of {inline_math(c_tex + ' = ' + _tex(g.definitions[c_name], ex))}"
+                  f": {inline_math(_tex(true, ex))}")
 
 
 # ----------------------------------------------------------------------------- HVP
@@ -446,14 +466,19 @@ def _costs(ex: Exercise, out: Outcome, g: Graph, point) -> None:
             Table(["method", "accuracy"], [[m.method, m.accuracy] for m in c.methods]))
     big = costs(g, n=10**6, m=1)
     out.add(Text(f"The same graph as one piece of a model with a million inputs and one loss: "
-                 f"forward mode {big.method('forward').operations:.3g} operations, reverse mode "
-                 f"{big.method('reverse').operations:.3g} (storing "
+                 f"forward mode {_count(big.method('forward').operations)} operations, "
+                 f"reverse mode {_count(big.method('reverse').operations)} (storing "
                  f"{big.method('reverse').stored} values), central differences "
-                 f"{big.method('central').operations:.3g}."))
+                 f"{_count(big.method('central').operations)}."))
     measured = None
     if "difference_errors" in ex.fields and point is not None:
         measured = _measure(ex, out, g, point)
     _cost_claims(ex, out, c, measured)
+
+
+def _count(n: float) -> str:
+    """A large count in prose, typeset with three digits: ``$3 \\times 10^{6}$``."""
+    return inline_math(latex_number(n, 3))
 
 
 def _measure(ex, out, g, point):
@@ -462,9 +487,12 @@ def _measure(ex, out, g, point):
         raise InputError(f"{ex.where('difference_errors')}: unknown variable {var!r}")
     errs = difference_errors(g, point, var)
     out.add(Table(["step h", "forward difference error", "central difference error"],
-                  [[f"{e.h:.0e}", f"{e.forward:.1e}", f"{e.central:.1e}"] for e in errs],
-                  f"Relative error of difference quotients for ∂y/∂{var} in float64 "
-                  f"(ε = {EPS:.1e}): truncation dominates for large h, round-off for small h."))
+                  [[latex_number(e.h, 1), latex_number(e.forward, 2), latex_number(e.central, 2)]
+                   for e in errs],
+                  "Relative error of difference quotients for "
+                  + inline_math(rf"\partial y / \partial {to_latex(sp.Symbol(var))}")
+                  + " in float64 (" + inline_math(r"\varepsilon = " + latex_number(EPS, 2)) + "): "
+                  "truncation dominates for large h, round-off for small h.", (0, 1, 2)))
     return errs
 
 
@@ -501,5 +529,5 @@ def _cost_claims(ex, out, c, measured) -> None:
         grows = smallest.central > 100 * best
         out.claim("numerical differentiation suffers round-off for small steps",
                   grows == bool(claimed["numerical_roundoff_small_steps"]),
-                  f"central-difference error {best:.1e} at the best step but "
-                  f"{smallest.central:.1e} at h = {smallest.h:.0e}")
+                  f"central-difference error {fmt(best)} at the best step but "
+                  f"{fmt(smallest.central)} at {inline_math('h = ' + latex_number(smallest.h, 1))}")

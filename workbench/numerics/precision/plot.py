@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...core.printing import to_text
+from ...core.printing import to_latex, to_text
 from .. import finite_diff as fd
 from .line import describe_point
 from .study import Study
@@ -24,7 +24,7 @@ _COLORS = {"forward": "tab:blue", "backward": "tab:cyan", "central": "tab:green"
 
 def plot_study(s: Study, path: str | Path) -> Path:
     """Log-log error against h, one panel per method, with the truncation and round-off lines."""
-    from ...plots.figures import pyplot
+    from ...plots.figures import math_label, pyplot
 
     plt = pyplot()
     path = Path(path)
@@ -60,7 +60,8 @@ def plot_study(s: Study, path: str | Path) -> Path:
     ax0.set_xlim(s.h[0], s.h[-1])
     where = describe_point(s.line.variables, s.line.point)
     wrt = f"∂f/∂{s.line.wrt}" if len(s.line.variables) > 1 else "f'"
-    fig.suptitle(f"{wrt} of f = {to_text(s.line.expr)} at {where} in {s.dtype} "
+    shown = math_label(f"f = {to_latex(s.line.expr)}", f"f = {to_text(s.line.expr)}")
+    fig.suptitle(f"{wrt} of {shown} at {where} in {s.dtype} "
                  f"(ε = {eps:.2g}; grey line: ε; errors of 0 drawn at ε/1000)", fontsize=11)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
