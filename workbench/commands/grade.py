@@ -11,10 +11,10 @@ from ..core.errors import InputError
 from .common import emit
 
 if TYPE_CHECKING:  # the engines load when a command runs, so --help stays light
-    from .feedback_pdf import PdfJob
     from ..grading.grade import UnitResult
     from ..grading.key import Key
     from ..grading.submission import Submission
+    from .feedback_pdf import PdfJob
 
 DESCRIPTION = """\
 Read every submission in SUBMISSIONS/ (one file per student, named by the student), grade
