@@ -58,6 +58,10 @@ _BLANK_LINES = re.compile(r"[ \t]*(?:\r\n?|\n)(?:[ \t\f\v]*(?:\r\n?|\n))+[ \t]*"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+#: ``$a$$b$`` (two symbols side by side) joined into ``$a b$``: ``$$`` would read as display math.
+_ADJACENT_MATH = re.compile(r"(?<!\\)\$\$")
+
+
 def escape(text: str, paragraphs: bool = False) -> str:
     """Escape text for LaTeX; common math symbols become their LaTeX forms.
 
@@ -73,7 +77,7 @@ def escape(text: str, paragraphs: bool = False) -> str:
             out.append("$" + " ".join(part.split()) + "$")
         else:
             out.append(_escape_text(part if kind == "text" else f"${part}$", paragraphs))
-    return "".join(out)
+    return _ADJACENT_MATH.sub(" ", "".join(out))
 
 
 def _escape_text(text: str, paragraphs: bool) -> str:
@@ -81,6 +85,7 @@ def _escape_text(text: str, paragraphs: bool) -> str:
         text = _BLANK_LINES.sub("\n", text)
     text = text.replace("\r", "\n")
     out = _PATTERN.sub(lambda m: _SPECIALS.get(m.group(), _UNICODE.get(m.group())), text)
+    out = _ADJACENT_MATH.sub(" ", out)
     # anything else outside ASCII that pdflatex cannot typeset is dropped visibly
     return "".join(c if ord(c) < 128 or c in "\n" else "?" for c in out) if any(
         ord(c) > 127 for c in out) else out
