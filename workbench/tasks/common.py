@@ -7,7 +7,7 @@ import sympy as sp
 from ..certification.base import Certificate
 from ..core.errors import InputError, WorkbenchError
 from ..core.parse import parse, parse_assignments, variables_of
-from .model import Table
+from .model import InstructorOnly, Table
 from .registry import Exercise
 
 
@@ -56,8 +56,11 @@ def fmt(x: float) -> str:
     return f"{x:.1e}" if x == x else "n/a"
 
 
-def verification_table(cert: Certificate, what: str = "gradient and Hessian") -> Table:
-    """Symbolic vs autodiff vs finite differences vs mpmath, with the max errors."""
+def verification_table(cert: Certificate, what: str = "gradient and Hessian") -> InstructorOnly:
+    """Symbolic vs autodiff vs finite differences vs mpmath, with the max errors.
+
+    The table names the tools, so only the instructor edition prints it.
+    """
     t = cert.tolerances
     rows = [
         ["JAX autodiff (float64)", fmt(cert.max_rel_error.get("autodiff", float("nan"))),
@@ -69,6 +72,7 @@ def verification_table(cert: Certificate, what: str = "gradient and Hessian") ->
          fmt(cert.max_rel_error.get("high_precision", float("nan"))), fmt(t["high_precision"])],
     ]
     verdict = "certified" if cert.ok else f"NOT certified ({cert.verdict})"
-    return Table(["reference", "max. mixed rel. error", "tolerance"], rows,
-                 f"Verification of the symbolic {what}: {verdict}; {cert.points_checked} points. "
-                 f"{cert.note}")
+    return InstructorOnly([Table(
+        ["reference", "max. mixed rel. error", "tolerance"], rows,
+        f"Verification of the symbolic {what}: {verdict}; {cert.points_checked} points. "
+        f"{cert.note}")])

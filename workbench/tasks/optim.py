@@ -34,7 +34,7 @@ from ..optim import optimizers as optim
 from ..optim import plots as optim_plots
 from .common import claimed_value as _claimed
 from .common import expr_and_vars, fmt, parse_at, verification_table
-from .model import Boxed, Figure, Math, Outcome, Steps, Table, Text
+from .model import Boxed, Figure, InstructorOnly, Math, Outcome, Steps, Table, Text
 from .registry import Context, Exercise, task
 from .schema import EXPR, LEARNING_RATE, POINT, SEED, STEPS, VARIABLES, Field
 
@@ -288,7 +288,7 @@ def _torch_check(out, obj, x0, run):
     try:
         ref = optim.torch_path(obj, x0, run.method, run.lr, run.steps, **run.hyper)
     except InputError as exc:
-        out.add(Text(f"PyTorch reference not run: {exc}"))
+        out.add(InstructorOnly([Text(f"PyTorch reference not run: {exc}")]))
         return
     gap = float(np.max(np.abs(ref - run.path)))
     name = f"torch.optim.{optim.TORCH_OPTIMIZERS[run.method][0]}"

@@ -10,6 +10,7 @@ killed with ``kill -9`` leaves no worker running.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
@@ -63,6 +64,13 @@ def run(ex: Exercise, ctx: Context) -> Outcome:
     return out
 
 
+def timed(ex: Exercise, ctx: Context) -> tuple[Outcome, float]:
+    """The exercise's outcome and the seconds it took (for progress reports)."""
+    start = time.perf_counter()
+    out = run(ex, ctx)
+    return out, time.perf_counter() - start
+
+
 def default_jobs() -> int:
     """Worker processes: one per available core."""
     try:
@@ -74,26 +82,30 @@ def default_jobs() -> int:
 def run_all(
     work: Sequence[tuple[Exercise, Context]],
     jobs: int | None = None,
-    on_done: Callable[[Exercise], None] | None = None,
+    on_done: Callable[[Exercise, Outcome, float], None] | None = None,
 ) -> list[Outcome]:
-    """Outcomes of the ``(exercise, context)`` pairs in order, by up to ``jobs`` processes."""
+    """Outcomes of the ``(exercise, context)`` pairs in order, by up to ``jobs`` processes.
+
+    ``on_done(exercise, outcome, seconds)`` is called as each exercise finishes.
+    """
     jobs = default_jobs() if jobs is None else jobs
     limits.check("workers", jobs, "-j/--jobs")
     if jobs <= 1 or len(work) < 2:
         outcomes = []
         for ex, ctx in work:
-            outcomes.append(run(ex, ctx))
+            out, seconds = timed(ex, ctx)
+            outcomes.append(out)
             if on_done:
-                on_done(ex)
+                on_done(ex, out, seconds)
         return outcomes
     results: dict[int, Outcome] = {}
     with ProcessPoolExecutor(min(jobs, len(work)), mp_context=get_context("spawn"),
                              initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         # longest-first would balance better, but file order keeps progress readable
-        futures = {pool.submit(run, ex, ctx): i for i, (ex, ctx) in enumerate(work)}
+        futures = {pool.submit(timed, ex, ctx): i for i, (ex, ctx) in enumerate(work)}
         for future in as_completed(futures):
             i = futures[future]
-            results[i] = future.result()
+            results[i], seconds = future.result()
             if on_done:
-                on_done(work[i][0])
+                on_done(work[i][0], results[i], seconds)
     return [results[i] for i in range(len(work))]
