@@ -4,10 +4,11 @@ The nodes are laid out in layers (Sugiyama's scheme): a node's layer is the
 length of the longest path from an input to it, so every edge points down.  An
 edge that skips layers is routed through a bend point in each layer it
 crosses, and the order of the nodes within each layer is chosen to minimize
-the number of edge crossings: layers of up to :data:`EXHAUSTIVE` nodes try
-every order against their neighbours, larger ones sort by the mean position
-of their neighbours (the barycentre heuristic), sweeping down and up until
-nothing improves.  A graph drawable without crossings in layers is drawn so.
+the number of edge crossings: sweeping down, then up, each layer is reordered
+against the layer just placed (layers of up to :data:`EXHAUSTIVE` nodes try
+every order, ties broken by the crossings elsewhere; larger ones sort by the
+mean position of their neighbours, the barycentre heuristic), and the best
+order seen is kept.  A graph drawable without crossings in layers is drawn so.
 
 Everything is typeset: node labels such as :math:`v_1 = v_{-1}^3` in
 matplotlib's mathtext, numbers with real minus signs, and a partial that does
@@ -45,8 +46,11 @@ EXHAUSTIVE = 6
 SWEEPS = 6
 
 
-def crossings(layers: list[list], edges: list[tuple]) -> int:
-    """How many pairs of edges between adjacent layers cross, for the layers in this order."""
+def crossings(layers: list[list], edges: list[tuple], gap: int | None = None) -> int:
+    """How many pairs of edges between adjacent layers cross, for the layers in this order.
+
+    ``gap``: only the edges between layers ``gap`` and ``gap + 1``.
+    """
     where = {v: (d, i) for d, layer in enumerate(layers) for i, v in enumerate(layer)}
     by_gap: dict[int, list[tuple[int, int]]] = {}
     for u, v in edges:
@@ -55,7 +59,9 @@ def crossings(layers: list[list], edges: list[tuple]) -> int:
             (du, iu), (dv, iv) = (dv, iv), (du, iu)
         by_gap.setdefault(du, []).append((iu, iv))
     total = 0
-    for pairs in by_gap.values():
+    for d, pairs in by_gap.items():
+        if gap is not None and d != gap:
+            continue
         total += sum(1 for k, (a, b) in enumerate(pairs) for c, d in pairs[k + 1:]
                      if (a - c) * (b - d) < 0)
     return total
@@ -68,7 +74,8 @@ def best_orders(layers: list[list], edges: list[tuple]) -> list[list]:
     for sweep in range(SWEEPS):
         span = range(1, len(layers)) if sweep % 2 == 0 else range(len(layers) - 2, -1, -1)
         for d in span:
-            layers[d] = _reorder(layers, d, edges)
+            # one-sided: against the layer just placed, ties broken by everything else
+            layers[d] = _reorder(layers, d, edges, d - 1 if sweep % 2 == 0 else d)
         count = crossings(layers, edges)
         if count < best_count:
             best, best_count = [list(x) for x in layers], count
@@ -77,13 +84,14 @@ def best_orders(layers: list[list], edges: list[tuple]) -> list[list]:
     return best
 
 
-def _reorder(layers: list[list], d: int, edges: list[tuple]) -> list:
-    """Layer ``d`` in the order with fewest crossings against its neighbours."""
+def _reorder(layers: list[list], d: int, edges: list[tuple], fixed_gap: int) -> list:
+    """Layer ``d`` in the order with fewest crossings in ``fixed_gap``, then in all gaps."""
     layer = layers[d]
     if len(layer) <= EXHAUSTIVE:
         def cost(order):
             trial = layers[:d] + [list(order)] + layers[d + 1:]
-            return crossings(trial, edges), _barycentre_spread(trial, d, edges)
+            return (crossings(trial, edges, fixed_gap), crossings(trial, edges),
+                    _barycentre_spread(trial, d, edges))
 
         return list(min(permutations(layer), key=cost))
     pos = {v: i for lay in layers for i, v in enumerate(lay)}
