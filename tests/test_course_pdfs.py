@@ -163,8 +163,10 @@ def page_texts(pdf: Path) -> list[str]:
 def prose_lines(pdf: Path) -> list[tuple[int, str]]:
     """(page, line) of the text outside code: fragments in a monospace font are left out.
 
-    Fragments on one line are joined with and without a space between them, so that
-    ``['`` split over two fragments and `` @ `` between two are both seen.
+    Fragments on one line are joined directly when they touch and with a space when
+    a gap separates them (pdftohtml drops the spaces between fragments), so ``['``
+    split over two touching fragments is seen, and two labels of a figure that
+    happen to share a line are not read as one word.
     """
     xml = subprocess.run(["pdftohtml", "-xml", "-i", "-stdout", "-q", str(pdf)], check=True,
                          capture_output=True, text=True, errors="replace").stdout
@@ -173,16 +175,21 @@ def prose_lines(pdf: Path) -> list[tuple[int, str]]:
     lines: dict[tuple[int, int], list[tuple[int, str]]] = {}
     for page_match in re.finditer(r'<page number="(\d+)"(.*?)</page>', xml, re.S):
         page = int(page_match.group(1))
-        for t in re.finditer(r'<text top="(\d+)" left="(\d+)"[^>]*font="(\d+)">(.*?)</text>',
-                             page_match.group(2), re.S):
-            if t.group(3) in mono:
+        for t in re.finditer(r'<text top="(\d+)" left="(\d+)" width="(\d+)"[^>]*'
+                             r'font="(\d+)">(.*?)</text>', page_match.group(2), re.S):
+            if t.group(4) in mono:
                 continue
-            text = html.unescape(re.sub(r"<[^>]+>", "", t.group(4))).translate(_TYPED)
-            lines.setdefault((page, int(t.group(1))), []).append((int(t.group(2)), text))
+            text = html.unescape(re.sub(r"<[^>]+>", "", t.group(5))).translate(_TYPED)
+            left, width = int(t.group(2)), int(t.group(3))
+            lines.setdefault((page, int(t.group(1))), []).append((left, left + width, text))
     out = []
     for (page, _), parts in sorted(lines.items()):
         parts.sort()
-        out.append((page, "".join(p for _, p in parts) + " | " + " ".join(p for _, p in parts)))
+        line, end = "", None
+        for left, right, text in parts:
+            line += ("" if end is None or left - end <= 2 else " ") + text
+            end = right
+        out.append((page, line))
     return out
 
 

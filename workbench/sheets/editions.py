@@ -109,8 +109,7 @@ def render(sheet, outcomes: dict[str, Outcome], edition: str = DEFAULT_EDITION) 
         if edition == "instructor":
             body.append(check_line(out, f"checks:{number}"))
             appendix.append({"title": escape(ex.title), "label": f"checks:{number}",
-                             "table": printer.print_checks(out.checks)
-                             or "No machine checks were run for this exercise.\n"})
+                             "table": checks_table(out.checks)})
         exercises.append({"title": escape(ex.title), "body": "\n".join(body)})
     return _environment().get_template("sheet.tex.j2").render(
         title=escape(sheet.title), byline=_BYLINE[edition], version=__version__,
@@ -203,6 +202,25 @@ def check_line(out: Outcome, label: str) -> str:
         text = (f"{len(checks)} check{'s' if len(checks) > 1 else ''} passed: "
                 f"{listed} ({where}).")
     return f"\\paragraph{{Machine checks.}} {text}\n"
+
+
+def checks_table(checks: list[model.Check]) -> str:
+    """Every check of an exercise with its evidence: a table that breaks across pages.
+
+    Not a float, so it stays under its exercise's heading; the check and the
+    evidence columns wrap, so long names stay inside the text width.
+    """
+    if not checks:
+        return "No machine checks were run for this exercise.\n"
+    wrap = r">{\raggedright\arraybackslash}p{0.44\linewidth}"
+    rows = []
+    for c in checks:
+        mark, name = (r"\claimok", escape(c.name)) if c.passed else \
+            (r"\claimbad", r"\textbf{FAILED:} " + escape(c.name))
+        rows.append(f"{mark} & {name} & {escape(c.detail)} \\\\")
+    return ("{\\small\n\\begin{longtable}{@{}p{1.2em}" + wrap + wrap + "@{}}\n\\toprule\n"
+            " & \\textbf{Check} & \\textbf{Evidence} \\\\\n\\midrule\n\\endhead\n"
+            + "\n".join(rows) + "\n\\bottomrule\n\\end{longtable}}\n")
 
 
 def _clip(text: str) -> str:
