@@ -143,7 +143,7 @@ def test_no_blank_page(course, document, edition):
     built = _get(course, document, edition)
     pdf = built.need_pdf()
     texts = page_texts(pdf)
-    inks = page_inks(pdf, pdf.parent / f"ink-{pdf.stem}")
+    inks = page_inks(pdf, pdf.parent / f"ink-{pdf.stem}" / "page")
     assert len(inks) == len(texts)
     # a page number alone is not content
     blank = [page for page, (text, ink) in enumerate(zip(texts, inks, strict=True), 1)
@@ -194,7 +194,8 @@ def prose_lines(pdf: Path) -> list[tuple[int, str]]:
 
 
 def page_inks(pdf: Path, prefix: Path) -> list[int]:
-    """Dark pixels on each page rendered at 20 dpi in grey."""
+    """Dark pixels on each page rendered at 20 dpi in grey (``prefix``'s folder is made)."""
+    prefix.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["pdftoppm", "-r", "20", "-gray", str(pdf), str(prefix)], check=True)
     pages = sorted(prefix.parent.glob(prefix.name + "-*.pgm"),
                    key=lambda p: int(p.stem.rsplit("-", 1)[1]))
