@@ -217,10 +217,13 @@ def test_wrong_answer_fails_the_sheet_and_names_the_exercise(tmp_path, capsys):
     path = tmp_path / "key.toml"
     path.write_text(HEADER + LIMIT + 'answer = { value = "5" }\n', encoding="utf-8")
     assert main(["sheet", str(path), "-o", str(tmp_path / "out"), "-j", "1",
-                 "--no-progress"]) == 1
+                 "--no-progress", "--edition", "solutions", "--edition", "instructor"]) == 1
     assert "FAILED: q1" in capsys.readouterr().out
+    # the student's sheet says the solution failed its checks; the instructor's names which
     tex = (tmp_path / "out" / "key.tex").read_text(encoding="utf-8")
-    assert "answer key: claimed limit $5$" in tex
+    assert "Not verified." in tex and "\\boxed" not in tex
+    tex = (tmp_path / "out" / "key-instructor.tex").read_text(encoding="utf-8")
+    assert "checks FAILED: answer key: claimed limit $5$" in tex
 
 
 @pytest.mark.slow

@@ -22,7 +22,6 @@ from typing import Any
 import sympy as sp
 
 from ..core.printing import to_latex, to_text
-from ..plots.figures import math_label, pyplot
 from .graph import Graph, Node
 from .primitives import Dual
 from .trace import Row, Trace
@@ -301,89 +300,12 @@ def _num(value, factor: bool = False) -> str:
 
 # ----------------------------------------------------------------------------- picture
 
-def _layers(graph: Graph) -> dict[int, int]:
-    depth = {n.index: 0 for n in graph.inputs}
-    for n in graph.intermediates:
-        depth[n.index] = 1 + max((depth[k] for k in n.inputs), default=0)
-    return depth
-
-
-def _positions(graph: Graph, dx: float, dy: float) -> dict[int, tuple[float, float]]:
-    """Inputs on top, one row per depth; within a row, nodes near their inputs' mean."""
-    rows: dict[int, list[int]] = {}
-    for i, d in _layers(graph).items():
-        rows.setdefault(d, []).append(i)
-    pos: dict[int, tuple[float, float]] = {}
-    for d in sorted(rows):
-        members = rows[d]
-        if d > 0:  # barycentre ordering keeps edges short and crossings few
-            members.sort(key=lambda i: sum(pos[k][0] for k in graph[i].inputs)
-                         / len(graph[i].inputs))
-        for j, i in enumerate(members):
-            pos[i] = ((j - (len(members) - 1) / 2) * dx, -d * dy)
-    return pos
-
-
-def _math_head(graph: Graph, n: Node) -> str | None:
-    r"""``$v_{1} = v_{-1}^{3}$``: the node's definition typeset like the sheet's equations
-    (None when matplotlib's math text cannot lay it out: the plain form is used)."""
-    rhs = to_latex(sp.Symbol(n.variable)) if n.variable else graph.formula_latex(n)
-    return math_label(f"{n.latex_name} = {rhs}", "") or None
-
-
-def _node_text(graph: Graph, r: Row, attr: str) -> str:
-    n = r.node
-    tag = graph.label(n.index)
-    head = _math_head(graph, n) or sub_name(n.index) + (
-        f" = {tag}" if n.variable else f" = {_subscripted(graph.formula(n))}")
-    if tag and not n.variable:
-        head += f"  ({tag})"
-    val, der = approx(r.value), getattr(r, attr)
-    mark = "v̇" if attr == "tangent" else "v̄"
-    body = f"value {val:.5g}" if val is not None else f"value {exact(r.value)}"
-    body += f",  {mark} " + (f"{approx(der):.5g}" if approx(der) is not None else
-                             ("undefined" if der is None else exact(der)))
-    return f"{head}\n{body}"
-
-
 def draw(trace: Trace, path: str | Path, title: str = "") -> Path:
     """The DAG from inputs (top) to output (bottom), each node with value and tangent/adjoint.
 
-    Edges carry the local partial ∂child/∂parent ('?' where it does not exist);
-    inputs are green, the output blue, flagged nodes red.
+    A layered drawing with typeset labels, printed at the sheet's text width: see
+    :mod:`workbench.autodiff.drawing`.
     """
-    plt = pyplot()
-    g, attr = trace.graph, _derivative_attr(trace)
-    dx, dy = 2.3, 1.0  # inches between neighbours in a row, and between rows
-    pos = _positions(g, dx, dy)
-    xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
-    width, height = max(xs) - min(xs) + dx, max(ys) - min(ys) + 1.0
-    fig = plt.figure(figsize=(max(width, 4.0), height))
-    ax = fig.add_axes((0, 0, 1, 1))
-    for r in trace.rows:
-        for k, p in zip(r.node.inputs, r.partials, strict=True):
-            (x0, y0), (x1, y1) = pos[k], pos[r.node.index]
-            ax.annotate("", xy=(x1, y1 + 0.22), xytext=(x0, y0 - 0.22),
-                        arrowprops={"arrowstyle": "-|>", "color": "0.55", "lw": 0.9})
-            label = "?" if p is None else (f"{approx(p):.3g}" if approx(p) is not None else "")
-            # near the child, where the edges into one node fan apart
-            ax.text(0.3 * x0 + 0.7 * x1 + 0.06, 0.3 * y0 + 0.7 * y1 + 0.1, label, fontsize=6.5,
-                    color="#7f4f24", ha="left", va="center")
-    for r in trace.rows:
-        n = r.node
-        face = "#fde0dd" if r.singular else ("#e5f5e0" if n.variable else
-                                              "#deebf7" if n.index in g.outputs else "white")
-        ax.text(*pos[n.index], _node_text(g, r, attr), ha="center", va="center", fontsize=7.5,
-                bbox={"boxstyle": "round,pad=0.35", "fc": face,
-                      "ec": "#c0392b" if r.singular else "0.35", "lw": 1.0})
-    ax.set_xlim(min(xs) - dx / 2, min(xs) - dx / 2 + max(width, 4.0))
-    ax.set_ylim(min(ys) - 0.5, max(ys) + 0.5)
-    ax.axis("off")
-    what = "tangents v̇ (forward mode)" if attr == "tangent" else "adjoints v̄ (reverse mode)"
-    fig.suptitle(title or f"Values and {what}; edge labels are the local partials",
-                 fontsize=9, y=1.04)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    from .drawing import draw_graph  # matplotlib only when a picture is asked for
+
+    return draw_graph(trace, path, title)

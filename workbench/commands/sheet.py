@@ -12,7 +12,16 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", default="build", metavar="DIR",
                    help="output folder (default: build)")
     p.add_argument("--pdf", action="store_true", help="also compile the PDF (needs TeX)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--edition", action="append", metavar="EDITION",
+                   choices=["problems", "solutions", "instructor", "all"],
+                   help="problems (statements only), solutions (worked solutions; the "
+                        "default), instructor (solutions with their machine checks), or all; "
+                        "may be given more than once. Each exercise is solved once for all "
+                        "editions; files other than the solutions carry the edition's name "
+                        "(hw1-problems.tex)")
+    p.add_argument("-q", "--quiet", "--no-progress", dest="quiet", action="store_true",
+                   help="no progress (by default a bar in a terminal, else one line per "
+                        "exercise on stderr)")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help="worker processes (default: one per core)")
     p.add_argument("--json", action="store_true", help="print one JSON object")

@@ -6,6 +6,11 @@ scales: contour levels are log-spaced above the function's minimum on the
 window (HW1 draws Beale with ``np.logspace(-.5, 5, 35)``), loss curves use a log
 y-axis.  Starts are circles, ends squares, known minimizers red stars.
 
+For print: every title and label is typeset (a function given as an expression
+is named by its LaTeX, ``$x^{2}$``, never ``x**2``); legends use at least
+:data:`LEGEND_PT` points and move outside the axes when they hold more than
+:data:`LEGEND_INSIDE` entries; side-by-side panels wrap after :data:`PANELS_PER_ROW`.
+
 >>> import tempfile, pathlib
 >>> from workbench.optim.optimizers import objective, minimize
 >>> f = objective("booth")
@@ -26,6 +31,36 @@ from ..plots import figures
 from .optimizers import Objective, Run
 
 COLORS = ("tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown")
+#: Smallest legend font, points (the figures are printed at about 85% of their size).
+LEGEND_PT = 10
+#: Legends with more entries than this go to the right of the axes.
+LEGEND_INSIDE = 3
+#: Panels side by side before a new row starts.
+PANELS_PER_ROW = 3
+
+
+def display_name(obj: Objective) -> str:
+    """The function's name for a title: a named test function as is, an expression as math.
+
+    >>> from workbench.optim.optimizers import objective
+    >>> display_name(objective("beale")), display_name(objective("x**2 - 2*x"))
+    ('beale', '$x^{2} - 2 x$')
+    """
+    if obj.known is not None or not obj.name or obj.name.isidentifier():
+        return obj.name
+    from ..core.printing import to_latex
+
+    return f"${to_latex(obj.expr)}$"
+
+
+def legend(ax, entries: int | None = None, **kwargs) -> None:
+    """A legend readable in print: large enough, outside the axes when it is long."""
+    entries = len(ax.get_legend_handles_labels()[1]) if entries is None else entries
+    if entries > LEGEND_INSIDE:
+        ax.legend(fontsize=LEGEND_PT, loc="upper left", bbox_to_anchor=(1.02, 1),
+                  borderaxespad=0, **kwargs)
+    else:
+        ax.legend(fontsize=LEGEND_PT, framealpha=0.9, **{"loc": "best", **kwargs})
 
 
 def _log_levels(z: np.ndarray, count: int = 35) -> tuple[np.ndarray, float]:
@@ -69,8 +104,9 @@ def contour_paths(obj: Objective, runs: Mapping[str, Run], paths: Sequence[Path 
     ax.set_ylim(window[1])
     ax.set_xlabel(f"${obj.variables[0]}$")
     ax.set_ylabel(f"${obj.variables[1]}$")
-    ax.set_title(title or f"{obj.name}: paths (o start, ■ end, ★ minimum)")
-    ax.legend(loc="best", fontsize=8, framealpha=0.9)
+    ax.set_title(title or f"{display_name(obj)}: paths (o start, ■ end, ★ minimum)",
+                 fontsize=12)
+    legend(ax)
     return figures.save(fig, paths)
 
 
@@ -100,8 +136,9 @@ def surface_path(obj: Objective, run: Run, paths: Sequence[Path | str], title: s
     ax.set_ylabel(f"${obj.variables[1]}$")
     ax.set_zlabel(r"$\log_{10} f$" + (f" (f shifted by {-shift:.3g})" if shift else ""))
     ax.view_init(elev=40, azim=-120)
-    ax.set_title(title or f"{obj.name}: surface with the {run.method} path")
-    ax.legend(loc="upper left")
+    ax.set_title(title or f"{display_name(obj)}: surface with the {run.method} path",
+                 fontsize=12)
+    ax.legend(loc="upper left", fontsize=LEGEND_PT)
     return figures.save(fig, paths)
 
 
@@ -119,9 +156,9 @@ def loss_curves(curves: Mapping[str, Sequence[float]], paths: Sequence[Path | st
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set_title(title, fontsize=12)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=9)
+    legend(ax)
     return figures.save(fig, paths)
 
 
@@ -131,25 +168,32 @@ def lr_comparison(obj: Objective, tables: Mapping[str, Sequence[float]],
     """Iterates x₀, x₁, … of a 1-D function for several learning rates, one panel each."""
     plt = figures.pyplot()
     k = len(tables)
-    fig, axes = plt.subplots(1, k, figsize=(4.2 * k, 3.8), sharey=True, squeeze=False)
+    cols = min(k, PANELS_PER_ROW)
+    nrows = -(-k // cols)
+    fig, axes = plt.subplots(nrows, cols, figsize=(3.6 * cols, 3.3 * nrows), sharey=True,
+                             squeeze=False)
     xs_all = np.concatenate([np.asarray(v, dtype=float) for v in tables.values()])
     lo, hi = float(xs_all.min()), float(xs_all.max())
     pad = 0.15 * max(hi - lo, 1.0)
     grid = np.linspace(lo - pad, hi + pad, 400)
     sign = -1.0 if maximize else 1.0
-    for ax, (label, xs), color in zip(axes[0], tables.items(), COLORS * 3, strict=False):
+    for ax, (label, xs), color in zip(axes.flat, tables.items(), COLORS * 3, strict=False):
         xs = np.asarray(xs, dtype=float)
         ys = sign * obj.values(xs)
         ax.plot(grid, sign * obj.values(grid), color="0.5", lw=1.2)
         ax.plot(xs, ys, "-", color=color, lw=1, alpha=0.6)
         ax.scatter(xs, ys, c=np.arange(len(xs)), cmap="plasma", zorder=5, s=30, edgecolor="k")
         for i, (a, b) in enumerate(zip(xs, ys, strict=True)):
-            ax.annotate(str(i), (a, b), textcoords="offset points", xytext=(4, 5), fontsize=7)
-        ax.set_title(label)
+            ax.annotate(str(i), (a, b), textcoords="offset points", xytext=(4, 5), fontsize=9)
+        ax.set_title(label, fontsize=12)
         ax.set_xlabel(f"${obj.variables[0]}$")
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("$-f$" if maximize else "$f$")
-    fig.suptitle(title or ("gradient ascent on $-f$" if maximize else "gradient descent on $f$"))
+    for ax in axes.flat[k:]:
+        ax.set_visible(False)
+    for row in axes:
+        row[0].set_ylabel("$-f$" if maximize else "$f$")
+    fig.suptitle(title or ("gradient ascent on $-f$" if maximize else "gradient descent on $f$"),
+                 fontsize=13)
     fig.tight_layout()
     return figures.save(fig, paths)
 
@@ -179,8 +223,8 @@ def rate_curve(eigs: Sequence[float], paths: Sequence[Path | str],
     ax.set_ylim(0, 1.3)
     ax.set_xlabel(r"learning rate $\eta$")
     ax.set_ylabel("per-step contraction")
-    ax.set_title(title or f"GD on a quadratic, κ = {hi / lo:.4g}")
-    ax.legend(fontsize=8, loc="lower left")
+    ax.set_title(title or rf"GD on a quadratic, $\kappa = {hi / lo:.4g}$", fontsize=12)
+    legend(ax)
     ax.grid(alpha=0.3)
     return figures.save(fig, paths)
 
@@ -199,8 +243,8 @@ def decision_regions(predict, X: np.ndarray, y: np.ndarray, paths: Sequence[Path
     k = int(max(y.max(), cls.max())) + 1
     ax.contourf(gx, gy, cls, levels=np.arange(k + 1) - 0.5, cmap="coolwarm", alpha=0.25)
     sc = ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolor="k", s=25)
-    ax.legend(*sc.legend_elements(), title="class", fontsize=8, loc="best")
+    ax.legend(*sc.legend_elements(), title="class", fontsize=LEGEND_PT, loc="best")
     ax.set_xlabel("feature 1")
     ax.set_ylabel("feature 2")
-    ax.set_title(title)
+    ax.set_title(title, fontsize=12)
     return figures.save(fig, paths)

@@ -3,7 +3,9 @@
 Both take a vectorized ``f(x, y)`` (e.g. a :class:`workbench.backends.compile.Compiled`)
 and save to every suffix asked for (PDF for sheets, PNG for notebooks and the
 README).  Values spanning decades (Beale's run from 0 to 10⁵) get a logarithmic
-colour scale and log-spaced contour levels, as in the HW1 seed.
+scale (the surface's height and colours, the contour map's levels), as in the HW1
+seed; labels are set at sizes that stay readable when the figure is printed at
+the width of a page.
 
 >>> import numpy as np, tempfile, pathlib
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "bowl.png"
@@ -97,35 +99,48 @@ def save(fig, paths: Sequence[Path | str]) -> list[Path]:
 
 def surface(f: Callable, xr, yr, paths: Sequence[Path], marks: Sequence[tuple] = (),
             title: str = "", n: int = 160, log: bool = True) -> list[Path]:
-    """3-D surface with a log colour norm, saved to ``paths`` (see :func:`surface_figure`)."""
+    """3-D surface, logarithmic when ``log``, saved to ``paths`` (see :func:`surface_figure`)."""
     return save(surface_figure(f, xr, yr, marks, title, n, log), paths)
 
 
 def surface_figure(f: Callable, xr, yr, marks: Sequence[tuple] = (), title: str = "",
                    n: int = 160, log: bool = True):
-    """3-D surface with a log colour norm; ``marks`` are (x, y, label) starred in red."""
+    """3-D surface; ``marks`` are (x, y, label) starred in red.
+
+    With ``log`` (and positive values) the height is log₁₀ f, its axis ticked at
+    powers of ten, and the colours follow the height: a caption that says
+    "logarithmic" is true of the axis and of the colours alike.  Values at or
+    below zero sit on the floor of the plot (the smallest positive value).
+    """
     plt = pyplot()
-    from matplotlib.colors import LogNorm
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     x, y, z = grid(f, xr, yr, n)
-    fig = plt.figure(figsize=(8, 6.5))
-    ax = fig.add_subplot(111, projection="3d")
     floor = np.nanmin(z[z > 0]) if log and np.any(z > 0) else None
-    norm = LogNorm(vmin=floor, vmax=np.nanmax(z)) if floor else None
+    lift = (lambda v: np.log10(np.maximum(np.asarray(v, dtype=float), floor))) if floor \
+        else (lambda v: np.asarray(v, dtype=float))
+    fig = plt.figure(figsize=(7, 5.6))
+    ax = fig.add_subplot(111, projection="3d")
     # rasterized: thousands of facets as vectors make slow, heavy PDFs for no visible gain
-    ax.plot_surface(x, y, np.maximum(z, floor) if floor else z, norm=norm, cmap="viridis",
-                    rstride=2, cstride=2, edgecolor="none", alpha=0.85, rasterized=True)
+    ax.plot_surface(x, y, lift(z), cmap="viridis", rstride=2, cstride=2, edgecolor="none",
+                    alpha=0.85, rasterized=True)
     for mx, my, label in marks:
-        ax.plot([mx], [my], [float(f(np.array(mx), np.array(my)))], "r*", markersize=18,
+        ax.plot([mx], [my], [float(lift(f(np.array(mx), np.array(my))))], "r*", markersize=18,
                 label=label, zorder=10)
-    ax.set_xlabel("$x$")
-    ax.set_ylabel("$y$")
-    ax.set_zlabel("$f(x, y)$")
+    ax.set_xlabel("$x$", fontsize=12)
+    ax.set_ylabel("$y$", fontsize=12)
+    if floor:
+        ax.zaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.zaxis.set_major_formatter(FuncFormatter(lambda v, _: f"$10^{{{int(round(v))}}}$"))
+        ax.set_zlabel("$f(x, y)$ (log scale)", fontsize=12)
+    else:
+        ax.set_zlabel("$f(x, y)$", fontsize=12)
+    ax.tick_params(labelsize=10)
     ax.view_init(elev=35, azim=-130)
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize=13)
     if marks:
-        ax.legend(loc="upper left")
+        ax.legend(loc="upper left", fontsize=11)
     return fig
 
 
@@ -155,18 +170,19 @@ def contour_figure(f: Callable, xr, yr, marks: Sequence[tuple] = (), title: str 
     else:
         cs = ax.contour(x, y, z, levels=30 if levels is None else levels, cmap="viridis",
                         linewidths=0.8)
-    fig.colorbar(cs, ax=ax, label="$f(x, y)$")
+    fig.colorbar(cs, ax=ax).set_label("$f(x, y)$" + (" (log scale)" if log else ""),
+                                      fontsize=12)
     for px, py, label in paths_xy:
         ax.plot(px, py, ".-", lw=1.2, ms=3, label=label)
     for mx, my, label, *style in marks:
         fmt = style[0] if style else "r*"
         ax.plot(mx, my, fmt, markersize=18 if fmt == "r*" else 11, label=label or None,
                 markeredgewidth=2)
-    ax.set_xlabel("$x$")
-    ax.set_ylabel("$y$")
+    ax.set_xlabel("$x$", fontsize=12)
+    ax.set_ylabel("$y$", fontsize=12)
     ax.set_aspect("auto")
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize=13)
     if marks or paths_xy:
-        ax.legend(loc="upper right")
+        ax.legend(loc="upper right", fontsize=11, framealpha=0.9)
     return fig

@@ -10,7 +10,13 @@ own, so the next build into the same folder removes those whose process is gone.
 pdflatex runs on a file with a plain name (``NAME`` may hold ``%``, ``}``, ``$``)
 in its own process group, under :data:`LATEX_SECONDS` (``WORKBENCH_LATEX_TIMEOUT``
 overrides it); a failure is one line naming the exercise file and the log, which is
-kept next to the output as ``NAME.log``.
+kept next to the output as ``NAME.log`` (a successful PDF keeps its log there too:
+its overfull boxes are reported from it, see :func:`overfull_boxes`).
+
+Each exercise is solved and checked once; every edition asked for (see
+:mod:`workbench.sheets.editions`) is printed from the same outcomes, into
+``NAME.tex`` for the default edition and ``NAME-EDITION.tex`` for the others.
+A problems-only build solves nothing: statements need no solution.
 
 >>> plain_name("a%b}c$d#e")
 'a_b_c_d_e'
@@ -25,20 +31,19 @@ import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
-
-from .. import __version__
 from ..core import limits
 from ..core.errors import InputError, WorkbenchError
 from ..core.processes import alive, run_group
 from ..tasks import loader, runner
 from ..tasks.model import Figure, Outcome
 from ..tasks.registry import Context
-from .latex import SheetPrinter, escape
+from .editions import DEFAULT_EDITION, output_stem, render
+from .editions import editions as edition_names
 
 #: Seconds pdflatex (or latexmk) may run for one sheet before it is ended.
 LATEX_SECONDS = 300.0
@@ -68,60 +73,62 @@ def _latex_seconds() -> float:
 
 @dataclass
 class BuildResult:
+    """One edition of one sheet as written: its ``.tex``, and with ``--pdf`` its PDF and log."""
+
     tex: Path
     pdf: Path | None
     outcomes: dict[str, Outcome] = field(default_factory=dict)
+    edition: str = DEFAULT_EDITION
+    log: Path | None = None
 
     @property
     def failed(self) -> list[str]:
         return [k for k, o in self.outcomes.items() if not o.passed]
 
 
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("workbench.sheets", "templates"),
-        block_start_string="((*", block_end_string="*))",
-        variable_start_string="(((", variable_end_string=")))",
-        comment_start_string="((#", comment_end_string="#))",
-        autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
-    )
-
-
-def render(sheet: loader.ExerciseFile, outcomes: dict[str, Outcome]) -> str:
-    """The LaTeX document for ``sheet`` given each exercise's outcome."""
-    printer = SheetPrinter()
-    exercises = []
-    for ex in sheet.exercises:
-        out = outcomes[ex.id]
-        body = []
-        if ex.statement:
-            body.append("\\paragraph{Problem.} " + escape(ex.statement, paragraphs=True) + "\n")
-        body.append("\\paragraph{Solution.}\n")
-        body.extend(printer.doprint(b) for b in out.blocks)
-        body.append(printer.print_claims(out.claims))
-        body.append(printer.print_checks(out.checks))
-        exercises.append({"title": escape(ex.title), "body": "\n".join(body)})
-    intro = escape(sheet.preamble) + "\n\n" if sheet.preamble else ""
-    if sheet.source:
-        intro += (f"Source: {escape(sheet.source)}. Every answer below was derived by the "
-                 "workbench and checked against independent references; statements taken "
-                 "from the source are marked \\claimok{} (holds) or \\claimbad{} (does not "
-                 "hold).\n")
-    return _environment().get_template("sheet.tex.j2").render(
-        title=escape(sheet.title), version=__version__, intro=intro, exercises=exercises)
-
-
 @contextmanager
-def _progress(total: int, label: str, enabled: bool):
-    """A progress bar on stderr; yields the callback that advances it."""
-    if not enabled:
+def _progress(sheets, total: int, mode: str | None):
+    """Progress on stderr; yields the ``on_done(exercise, outcome, seconds)`` callback.
+
+    ``mode`` is ``"bar"`` (a rich bar, for a terminal), ``"lines"`` (one line per
+    exercise, for logs and CI: ``hw1: q3 done (2.1 s)``) or None (silent).
+    """
+    stems = {id(ex): s.path.stem for s in sheets for ex in s.exercises}
+    if mode is None:
         yield None
+        return
+    if mode == "lines":
+        def line(ex, out, seconds):
+            failed = sum(1 for c in out.checks if not c.passed)
+            what = f"done, {failed} of {len(out.checks)} checks FAILED" if failed else "done"
+            print(f"{stems.get(id(ex), ex.file)}: {ex.id} {what} ({seconds:.1f} s)",
+                  file=sys.stderr, flush=True)
+
+        yield line
         return
     from rich.progress import Progress
 
+    label = "solving and checking"
     with Progress(transient=True) as bar:
         job = bar.add_task(label, total=total)
-        yield lambda ex: bar.update(job, advance=1, description=f"{label}: {ex.id}")
+        yield lambda ex, out, seconds: bar.update(
+            job, advance=1, description=f"{label}: {stems.get(id(ex), ex.file)}: {ex.id}")
+
+
+def progress_mode(progress: bool | str | None) -> str | None:
+    """``"bar"``, ``"lines"`` or None from the ``progress`` argument of :func:`build_many`.
+
+    None or True: a bar when stderr is a terminal, else one line per exercise;
+    False: silent; ``"bar"``/``"lines"``: that.
+
+    >>> progress_mode(False), progress_mode("lines")
+    (None, 'lines')
+    """
+    if progress is False:
+        return None
+    if progress in ("bar", "lines"):
+        return progress
+    return "bar" if sys.stderr.isatty() else "lines"
 
 
 def compile_pdf(tex: Path, source: str | Path | None = None) -> Path:
@@ -165,18 +172,24 @@ def first_error(tex: Path) -> str:
 
 
 def build(path: str | Path, outdir: str | Path = "build", pdf: bool = False,
-          progress: bool | None = None, jobs: int | None = None) -> BuildResult:
-    """Build the sheet for exercise file ``path`` into ``outdir``."""
-    return build_many([path], outdir, pdf, progress, jobs)[0]
+          progress: bool | str | None = None, jobs: int | None = None,
+          edition: str = DEFAULT_EDITION) -> BuildResult:
+    """Build one edition of the sheet for exercise file ``path`` into ``outdir``."""
+    return build_many([path], outdir, pdf, progress, jobs, (edition,))[0]
 
 
 def build_many(paths, outdir: str | Path = "build", pdf: bool = False,
-               progress: bool | None = None, jobs: int | None = None) -> list[BuildResult]:
-    """Build several sheets, their exercises sharing one pool of worker processes.
+               progress: bool | str | None = None, jobs: int | None = None,
+               editions: Sequence[str] | str = (DEFAULT_EDITION,)) -> list[BuildResult]:
+    """Build several sheets in the ``editions`` asked for, sharing one pool of workers.
 
-    Every file is validated before anything runs; each sheet is then written
-    atomically (see the module docstring).
+    Every file is validated before anything runs; each exercise is solved and
+    checked once and every edition is printed from the same outcome; each
+    sheet (all its editions) is then written atomically (see the module
+    docstring).  Returns one result per sheet and edition, sheet by sheet.
+    ``progress``: see :func:`progress_mode`.
     """
+    wanted = edition_names(editions)
     if jobs is not None:
         limits.check("workers", jobs, "-j/--jobs")
     sheets = [loader.load(p) for p in paths]
@@ -189,7 +202,6 @@ def build_many(paths, outdir: str | Path = "build", pdf: bool = False,
         raise InputError(f"cannot create output folder {outdir}: {exc}") from None
     for sheet in sheets:
         remove_stale(outdir, sheet.path.stem)
-    progress = sys.stderr.isatty() if progress is None else progress
     with ExitStack() as stack:
         # absolute, so that figure paths made by the workers can be taken relative to
         # the temporary folder whatever the form of the user's output folder
@@ -197,14 +209,17 @@ def build_many(paths, outdir: str | Path = "build", pdf: bool = False,
             prefix=f".{s.path.stem}-{os.getpid()}-", dir=outdir.absolute()))) for s in sheets]
         work = [(ex, Context(figure_dir=tmp / f"{plain_name(s.path.stem)}-figures"))
                 for s, tmp in zip(sheets, tmps, strict=True) for ex in s.exercises]
-        with _progress(len(work), "solving and checking", progress) as advance:
-            outcomes = runner.run_all(work, jobs, advance)
+        if wanted == ("problems",):
+            outcomes = [Outcome() for _ in work]
+        else:
+            with _progress(sheets, len(work), progress_mode(progress)) as advance:
+                outcomes = runner.run_all(work, jobs, advance)
         results, k = [], 0
         for sheet, tmp in zip(sheets, tmps, strict=True):
             mine = dict(zip((ex.id for ex in sheet.exercises),
                             outcomes[k:k + len(sheet.exercises)], strict=True))
             k += len(sheet.exercises)
-            results.append(_write(sheet, mine, tmp, outdir, pdf))
+            results += _write(sheet, mine, tmp, outdir, pdf, wanted)
     return results
 
 
@@ -226,7 +241,9 @@ def remove_stale(outdir: Path, stem: str) -> list[Path]:
     return removed
 
 
-def _write(sheet, outcomes: dict[str, Outcome], tmp: Path, outdir: Path, pdf: bool):
+def _write(sheet, outcomes: dict[str, Outcome], tmp: Path, outdir: Path, pdf: bool,
+           wanted: Sequence[str]) -> list[BuildResult]:
+    """Print every edition into ``tmp``, compile them, then move them all into ``outdir``."""
     stem = sheet.path.stem
     figdir_name = f"{plain_name(stem)}-figures"
     for out in outcomes.values():  # the .tex refers to figures relative to itself
@@ -235,25 +252,46 @@ def _write(sheet, outcomes: dict[str, Outcome], tmp: Path, outdir: Path, pdf: bo
                 b.path = b.path.relative_to(tmp)
             elif isinstance(b, Figure):
                 raise WorkbenchError(f"figure path {b.path} is not inside the build folder")
-    tex = tmp / f"{plain_name(stem)}.tex"  # what pdflatex reads: no markup in the name
-    tex.write_text(render(sheet, outcomes), encoding="utf-8")
-    try:
-        made_pdf = compile_pdf(tex, sheet.path) if pdf else None
-    except LatexError as exc:
-        log = outdir / f"{stem}.log"
-        if tex.with_suffix(".log").exists():
-            os.replace(tex.with_suffix(".log"), log)
-            raise LatexError(f"{exc} (log: {log})") from None
-        raise
+    made = []
+    for edition in wanted:
+        name = output_stem(stem, edition)
+        tex = tmp / f"{plain_name(name)}.tex"  # what pdflatex reads: no markup in the name
+        tex.write_text(render(sheet, outcomes, edition), encoding="utf-8")
+        try:
+            made_pdf = compile_pdf(tex, sheet.path) if pdf else None
+        except LatexError as exc:
+            log = outdir / f"{name}.log"
+            if tex.with_suffix(".log").exists():
+                os.replace(tex.with_suffix(".log"), log)
+                raise LatexError(f"{exc} (log: {log})") from None
+            raise
+        made.append((edition, name, tex, made_pdf))
     if (tmp / figdir_name).exists():
         target = outdir / figdir_name
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp / figdir_name, target)
-    final_tex = outdir / f"{stem}.tex"
-    os.replace(tex, final_tex)
-    final_pdf = None
-    if made_pdf is not None:
-        final_pdf = outdir / f"{stem}.pdf"
-        os.replace(made_pdf, final_pdf)
-    return BuildResult(final_tex, final_pdf, outcomes)
+    results = []
+    for edition, name, tex, made_pdf in made:
+        final_tex = outdir / f"{name}.tex"
+        os.replace(tex, final_tex)
+        final_pdf = final_log = None
+        if made_pdf is not None:
+            final_pdf, final_log = outdir / f"{name}.pdf", outdir / f"{name}.log"
+            os.replace(made_pdf, final_pdf)
+            os.replace(tex.with_suffix(".log"), final_log)  # overfull boxes are read from it
+        results.append(BuildResult(final_tex, final_pdf, outcomes, edition, final_log))
+    return results
+
+
+def overfull_boxes(log: str) -> list[float]:
+    r"""How far (pt) each overfull box of a LaTeX log sticks out, in the log's order.
+
+    >>> log = "Overfull \\hbox (12.3pt too wide) in paragraph\nOverfull \\vbox (2pt too high)"
+    >>> overfull_boxes(log)
+    [12.3, 2.0]
+    """
+    return [float(m.group(1)) for m in _OVERFULL.finditer(log)]
+
+
+_OVERFULL = re.compile(r"^Overfull \\[hv]box \(([\d.]+)pt too (?:wide|high)\)", re.M)

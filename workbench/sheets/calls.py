@@ -30,7 +30,11 @@ from ..core.errors import InputError
 from ..explore.result import Result
 from ..tasks import loader, runner
 from ..tasks.registry import Context
-from .build import build_many
+from .build import build_many, overfull_boxes
+from .editions import editions
+
+#: Overfull boxes up to this many points are invisible in print and not reported.
+OVERFULL_PT = 1.0
 
 
 def _files(files) -> list[str]:
@@ -41,10 +45,17 @@ def _files(files) -> list[str]:
     return [str(f) for f in files]
 
 
-def sheet(files, output="build", pdf: bool = False, jobs: int | None = None) -> Result:
-    """``workbench sheet``: solve, certify and typeset every exercise of the files."""
+def sheet(files, output="build", pdf: bool = False, jobs: int | None = None,
+          edition: str | Sequence[str] = "solutions") -> Result:
+    """``workbench sheet``: solve, certify and typeset every exercise of the files.
+
+    ``edition``: ``"problems"``, ``"solutions"`` (the default), ``"instructor"``,
+    a list of them, or ``"all"``; each exercise is solved once for all of them.
+    """
     return sheet_run(SimpleNamespace(files=_files(files), output=str(output), pdf=bool(pdf),
-                                     jobs=jobs, no_progress=True, json=False))
+                                     jobs=jobs, quiet=True, json=False,
+                                     edition=[edition] if isinstance(edition, str)
+                                     else list(edition)))
 
 
 def verify(files=(), jobs: int | None = None, strict: bool = False) -> Result:
@@ -56,16 +67,26 @@ def verify(files=(), jobs: int | None = None, strict: bool = False) -> Result:
 
 
 def sheet_run(args) -> Result:
+    wanted = editions(getattr(args, "edition", None))
     results = build_many(args.files, args.output, pdf=args.pdf, jobs=args.jobs,
-                         progress=False if args.no_progress or args.json else None)
+                         progress=False if getattr(args, "quiet", False) else None,
+                         editions=wanted)
+    solved = wanted != ("problems",)
     sheets, lines = [], []
     for r in results:
         failed = r.failed
+        log = r.log.read_text(errors="replace") if r.log else ""
+        over = [x for x in overfull_boxes(log) if x > OVERFULL_PT]
         sheets.append({"tex": str(r.tex), "pdf": str(r.pdf) if r.pdf else None,
-                       "exercises": len(r.outcomes), "failed": failed})
+                       "edition": r.edition, "exercises": len(r.outcomes), "failed": failed,
+                       "log": str(r.log) if r.log else None, "overfull_boxes": len(over)})
         lines += [f"wrote {r.tex}"] + ([f"wrote {r.pdf}"] if r.pdf else [])
-        lines.append(f"  {len(r.outcomes) - len(failed)}/{len(r.outcomes)} exercises passed "
-                     "every check" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+        if over:
+            lines.append(f"  {len(over)} overfull boxes (widest {max(over):g} pt): see {r.log}")
+        if r.edition == wanted[-1] and solved:  # once per sheet
+            lines.append(f"  {len(r.outcomes) - len(failed)}/{len(r.outcomes)} exercises "
+                         "passed every check" + (f"; FAILED: {', '.join(failed)}" if failed
+                                                 else ""))
     data = sheets[0] if len(sheets) == 1 else {"sheets": sheets}
     return Result("sheet", data, "\n".join(lines), not any(s["failed"] for s in sheets),
                   extra={"builds": results})

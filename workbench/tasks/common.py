@@ -16,7 +16,7 @@ from ..certification.base import Certificate
 from ..core.errors import InputError, WorkbenchError
 from ..core.parse import parse, parse_assignments, parse_number, variables_of
 from ..core.printing import inline_math, latex_number
-from .model import Table
+from .model import InstructorOnly, Table
 from .registry import Context, Exercise
 from .schema import Field
 
@@ -128,8 +128,11 @@ def certificate_checks(out, cert: Certificate, what: str) -> None:
                   f"{cert.points_checked} points")
 
 
-def verification_table(cert: Certificate, what: str = "gradient and Hessian") -> Table:
-    """Symbolic vs autodiff vs finite differences vs mpmath, with the max errors."""
+def verification_table(cert: Certificate, what: str = "gradient and Hessian") -> InstructorOnly:
+    """Symbolic vs autodiff vs finite differences vs mpmath, with the max errors.
+
+    The table names the tools, so only the instructor edition prints it.
+    """
     t = cert.tolerances
     rows = [
         ["JAX autodiff (float64)", fmt(cert.max_rel_error.get("autodiff", float("nan"))),
@@ -141,9 +144,10 @@ def verification_table(cert: Certificate, what: str = "gradient and Hessian") ->
          fmt(cert.max_rel_error.get("high_precision", float("nan"))), fmt(t["high_precision"])],
     ]
     verdict = "certified" if cert.ok else f"NOT certified ({cert.verdict})"
-    return Table(["reference", "max. mixed rel. error", "tolerance"], rows,
-                 f"Verification of the symbolic {what}: {verdict}; {cert.points_checked} points. "
-                 f"{_typeset_note(cert.note)}")
+    return InstructorOnly([Table(
+        ["reference", "max. mixed rel. error", "tolerance"], rows,
+        f"Verification of the symbolic {what}: {verdict}; {cert.points_checked} points. "
+        f"{_typeset_note(cert.note)}")])
 
 
 def _typeset_note(note: str) -> str:

@@ -276,10 +276,11 @@ def _figures(ex, ctx, out, f, names, found):
     plots.surface(fn, xr, yr, [pdf, pdf.with_suffix(".png")], minima, "")
     cpdf = ctx.figure_path(ex, "contours")
     plots.contours(fn, xr, yr, [cpdf, cpdf.with_suffix(".png")], marks, "")
-    out.add(Figure(pdf, "Surface with a logarithmic colour scale; the minimum is starred."),
-            Figure(cpdf, "Log-spaced contour levels 10^-0.5 … 10^5; critical points marked by "
-                         "kind: minima starred, maxima as triangles, saddles as crosses, "
-                         "degenerate points as circles."))
+    out.add(Figure(pdf, "The surface on a logarithmic scale (height and colour); the minimum "
+                        "is starred."),
+            Figure(cpdf, "Contour levels spaced logarithmically from 0.3 to 100 000; critical "
+                         "points marked by kind: minima starred, maxima as triangles, saddles "
+                         "as crosses, degenerate points as circles."))
 
 
 #: Marker (matplotlib format) for each kind of critical point in the figures.

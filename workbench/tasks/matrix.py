@@ -43,7 +43,7 @@ from ..matrix_calculus.expr import Commutation, Kron, Vec, walk
 from ..matrix_calculus.parse import MatrixProblem, SymbolicAlgebra, parse_matrix
 from ..matrix_calculus.printing import to_latex, to_numpy
 from .common import fmt
-from .model import Boxed, Code, Math, Outcome, RawLatex, Steps, Table, Text
+from .model import Boxed, Code, InstructorOnly, Math, Outcome, RawLatex, Steps, Table, Text
 from .registry import Context, Exercise, task
 from .schema import Field
 
@@ -223,7 +223,7 @@ def _solve_one(ex: Exercise, problem: MatrixProblem, wrt: str, out: Outcome) -> 
         out.add(Text("The derived formula failed its certificate and is not shown as an answer."))
     if d.notes:
         out.add(Text("Valid where " + "; ".join(_condition(problem, n) for n in d.notes) + "."))
-    out.add(_certificate_table(cert, what))
+    out.add(InstructorOnly([_certificate_table(cert, what)]))
     return d if cert.ok else None
 
 
@@ -288,7 +288,8 @@ def matrix(ex: Exercise, ctx: Context) -> Outcome:
         _points(ex, out, next(iter(derived.values())))
     _claims(ex, out, derived)
     if "out_of_scope" in ex.fields:
-        out.add(Text("Out of scope for a solution sheet: " + ex.fields["out_of_scope"]))
+        out.add(InstructorOnly([Text("Out of scope for a solution sheet: "
+                                     + ex.fields["out_of_scope"])]))
     return out
 
 

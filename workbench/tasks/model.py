@@ -119,3 +119,15 @@ class Outcome:
 
     def claim(self, statement: str, holds: bool, detail: str = "") -> None:
         self.claims.append(Claim(statement, bool(holds), detail))
+
+
+@dataclass
+class InstructorOnly:
+    """Blocks that only the instructor edition prints: certificates, tolerances, tool notes.
+
+    A student edition (problems, solutions) names no tool, install or project
+    file; the evidence behind an answer (which references agreed, to what
+    tolerance) belongs to the instructor (see :mod:`workbench.sheets.editions`).
+    """
+
+    blocks: list[Block]

@@ -10,6 +10,7 @@ killed with ``kill -9`` leaves no worker running.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
@@ -64,6 +65,13 @@ def run(ex: Exercise, ctx: Context) -> Outcome:
     return out
 
 
+def timed(ex: Exercise, ctx: Context) -> tuple[Outcome, float]:
+    """The exercise's outcome and the seconds it took (for progress reports)."""
+    start = time.perf_counter()
+    out = run(ex, ctx)
+    return out, time.perf_counter() - start
+
+
 def default_jobs() -> int:
     """Worker processes: one per available core."""
     try:
@@ -75,14 +83,15 @@ def default_jobs() -> int:
 def run_all(
     work: Sequence[tuple[Exercise, Context]],
     jobs: int | None = None,
-    on_done: Callable[[Exercise], None] | None = None,
+    on_done: Callable[[Exercise, Outcome, float], None] | None = None,
     cache: OutcomeCache | None = None,
 ) -> list[Outcome]:
     """Outcomes of the ``(exercise, context)`` pairs in order, by up to ``jobs`` processes.
 
-    With a ``cache``, kept outcomes are reused and only the others are computed;
-    an outcome is kept only if all its checks passed, so a failure is always
-    recomputed, never replayed.
+    ``on_done(exercise, outcome, seconds)`` is called as each exercise finishes
+    (seconds 0 for one read from the cache).  With a ``cache``, kept outcomes are
+    reused and only the others are computed; an outcome is kept only if all its
+    checks passed, so a failure is always recomputed, never replayed.
     """
     jobs = default_jobs() if jobs is None else jobs
     limits.check("workers", jobs, "-j/--jobs")
@@ -92,30 +101,26 @@ def run_all(
         if kept is not None:
             results[i] = kept
             if on_done:
-                on_done(ex)
+                on_done(ex, kept, 0.0)
     todo = [i for i in range(len(work)) if i not in results]
-    for i, outcome in _compute(work, todo, jobs, on_done):
+    for i, outcome, seconds in _compute(work, todo, jobs):
         results[i] = outcome
         if cache is not None and outcome.passed:
             cache.put(*work[i], outcome)
+        if on_done:
+            on_done(work[i][0], outcome, seconds)
     return [results[i] for i in range(len(work))]
 
 
-def _compute(work, todo: list[int], jobs: int, on_done) -> Iterator[tuple[int, Outcome]]:
-    """``(i, outcome)`` for each index in ``todo``, in this process or by a pool of ``jobs``."""
+def _compute(work, todo: list[int], jobs: int) -> Iterator[tuple[int, Outcome, float]]:
+    """``(i, outcome, seconds)`` for each index in ``todo``, here or by a pool of ``jobs``."""
     if jobs <= 1 or len(todo) < 2:  # one exercise: starting a worker costs more than it saves
         for i in todo:
-            outcome = run(*work[i])
-            if on_done:
-                on_done(work[i][0])
-            yield i, outcome
+            yield i, *timed(*work[i])
         return
     with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=get_context("spawn"),
                              initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         # longest-first would balance better, but file order keeps progress readable
-        futures = {pool.submit(run, *work[i]): i for i in todo}
+        futures = {pool.submit(timed, *work[i]): i for i in todo}
         for future in as_completed(futures):
-            i, outcome = futures[future], future.result()
-            if on_done:
-                on_done(work[i][0])
-            yield i, outcome
+            yield futures[future], *future.result()
