@@ -126,3 +126,21 @@ def test_a_second_writer_of_the_same_entry_keeps_the_first(tmp_path):
     assert store.get(ex, Context()).blocks == [Text("first")]
     assert not [p for p in store.root.iterdir() if p.name.startswith(".tmp-")]
     assert store.clear() == 1 and store.get(ex, Context()) is None
+
+
+def test_sheet_rebuild_solves_only_the_edited_exercise(tmp_path, counted, cli):
+    path = tmp_path / "ex.toml"
+    path.write_text(SHEET)
+    out = str(tmp_path / "out")
+    assert cli("sheet", str(path), "-o", out, "-j", "1")[0] == 0
+    first = (tmp_path / "out" / "ex.tex").read_text()
+    code, _, err = cli("sheet", str(path), "-o", out, "-j", "1")
+    assert code == 0 and counted == ["a", "b"] and "(unchanged, kept)" in err
+    assert (tmp_path / "out" / "ex.tex").read_text() == first  # the same sheet, not recomputed
+    path.write_text(SHEET.replace('expr = "sin(x)"', 'expr = "cos(x)"'))
+    assert cli("sheet", str(path), "-o", out, "-j", "1")[0] == 0
+    assert counted == ["a", "b", "b"]
+    assert cli("sheet", str(path), "-o", out, "-j", "1", "--no-cache")[0] == 0
+    assert counted == ["a", "b", "b", "a", "b"]
+    assert cli("sheet", str(path), "-o", out, "-j", "1", "--clear-cache")[0] == 0
+    assert counted == ["a", "b", "b", "a", "b", "a", "b"]

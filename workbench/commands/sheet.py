@@ -24,6 +24,11 @@ def register(sub) -> None:
                         "exercise on stderr)")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help="worker processes (default: one per core)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="solve every exercise again (by default an exercise whose fields and "
+                        "the workbench itself are unchanged reuses its kept outcome)")
+    p.add_argument("--clear-cache", action="store_true",
+                   help="remove every kept exercise outcome before building")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
 

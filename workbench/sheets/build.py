@@ -40,6 +40,7 @@ from ..core import limits
 from ..core.errors import InputError, WorkbenchError
 from ..core.processes import alive, run_group
 from ..tasks import loader, runner
+from ..tasks.cache import OutcomeCache
 from ..tasks.model import Figure, Outcome
 from ..tasks.registry import Context
 from .editions import DEFAULT_EDITION, output_stem, render
@@ -101,7 +102,8 @@ def _progress(sheets, total: int, mode: str | None):
         def line(ex, out, seconds):
             failed = sum(1 for c in out.checks if not c.passed)
             what = f"done, {failed} of {len(out.checks)} checks FAILED" if failed else "done"
-            print(f"{stems.get(id(ex), ex.file)}: {ex.id} {what} ({seconds:.1f} s)",
+            took = "unchanged, kept" if seconds is None else f"{seconds:.1f} s"
+            print(f"{stems.get(id(ex), ex.file)}: {ex.id} {what} ({took})",
                   file=sys.stderr, flush=True)
 
         yield line
@@ -173,21 +175,24 @@ def first_error(tex: Path) -> str:
 
 def build(path: str | Path, outdir: str | Path = "build", pdf: bool = False,
           progress: bool | str | None = None, jobs: int | None = None,
-          edition: str = DEFAULT_EDITION) -> BuildResult:
+          edition: str = DEFAULT_EDITION, cache: bool = True) -> BuildResult:
     """Build one edition of the sheet for exercise file ``path`` into ``outdir``."""
-    return build_many([path], outdir, pdf, progress, jobs, (edition,))[0]
+    return build_many([path], outdir, pdf, progress, jobs, (edition,), cache)[0]
 
 
 def build_many(paths, outdir: str | Path = "build", pdf: bool = False,
                progress: bool | str | None = None, jobs: int | None = None,
-               editions: Sequence[str] | str = (DEFAULT_EDITION,)) -> list[BuildResult]:
+               editions: Sequence[str] | str = (DEFAULT_EDITION,),
+               cache: bool = True) -> list[BuildResult]:
     """Build several sheets in the ``editions`` asked for, sharing one pool of workers.
 
     Every file is validated before anything runs; each exercise is solved and
     checked once and every edition is printed from the same outcome; each
     sheet (all its editions) is then written atomically (see the module
     docstring).  Returns one result per sheet and edition, sheet by sheet.
-    ``progress``: see :func:`progress_mode`.
+    ``progress``: see :func:`progress_mode`.  With ``cache``, an exercise whose
+    outcome is kept (:mod:`workbench.tasks.cache`: same fields, same code) is not
+    solved again, so a rebuild after editing one exercise solves that one only.
     """
     wanted = edition_names(editions)
     if jobs is not None:
@@ -213,7 +218,8 @@ def build_many(paths, outdir: str | Path = "build", pdf: bool = False,
             outcomes = [Outcome() for _ in work]
         else:
             with _progress(sheets, len(work), progress_mode(progress)) as advance:
-                outcomes = runner.run_all(work, jobs, advance)
+                outcomes = runner.run_all(work, jobs, advance,
+                                          OutcomeCache() if cache else None)
         results, k = [], 0
         for sheet, tmp in zip(sheets, tmps, strict=True):
             mine = dict(zip((ex.id for ex in sheet.exercises),

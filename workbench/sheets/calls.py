@@ -29,6 +29,7 @@ from .. import proof
 from ..core.errors import InputError
 from ..explore.result import Result
 from ..tasks import loader, runner
+from ..tasks.cache import OutcomeCache
 from ..tasks.registry import Context
 from .build import build_many, overfull_boxes
 from .editions import editions
@@ -46,16 +47,19 @@ def _files(files) -> list[str]:
 
 
 def sheet(files, output="build", pdf: bool = False, jobs: int | None = None,
-          edition: str | Sequence[str] = "solutions") -> Result:
+          edition: str | Sequence[str] = "solutions", cache: bool = True) -> Result:
     """``workbench sheet``: solve, certify and typeset every exercise of the files.
 
     ``edition``: ``"problems"``, ``"solutions"`` (the default), ``"instructor"``,
     a list of them, or ``"all"``; each exercise is solved once for all of them.
+    ``cache``: reuse the kept outcome of every exercise that has not changed
+    (:mod:`workbench.tasks.cache`); ``False`` solves everything again.
     """
     return sheet_run(SimpleNamespace(files=_files(files), output=str(output), pdf=bool(pdf),
                                      jobs=jobs, quiet=True, json=False,
                                      edition=[edition] if isinstance(edition, str)
-                                     else list(edition)))
+                                     else list(edition), no_cache=not cache,
+                                     clear_cache=False))
 
 
 def verify(files=(), jobs: int | None = None, strict: bool = False) -> Result:
@@ -68,9 +72,11 @@ def verify(files=(), jobs: int | None = None, strict: bool = False) -> Result:
 
 def sheet_run(args) -> Result:
     wanted = editions(getattr(args, "edition", None))
+    if args.clear_cache:
+        OutcomeCache().clear()
     results = build_many(args.files, args.output, pdf=args.pdf, jobs=args.jobs,
                          progress=False if getattr(args, "quiet", False) else None,
-                         editions=wanted)
+                         editions=wanted, cache=not args.no_cache)
     solved = wanted != ("problems",)
     sheets, lines = [], []
     for r in results:

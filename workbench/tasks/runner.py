@@ -83,13 +83,13 @@ def default_jobs() -> int:
 def run_all(
     work: Sequence[tuple[Exercise, Context]],
     jobs: int | None = None,
-    on_done: Callable[[Exercise, Outcome, float], None] | None = None,
+    on_done: Callable[[Exercise, Outcome, float | None], None] | None = None,
     cache: OutcomeCache | None = None,
 ) -> list[Outcome]:
     """Outcomes of the ``(exercise, context)`` pairs in order, by up to ``jobs`` processes.
 
     ``on_done(exercise, outcome, seconds)`` is called as each exercise finishes
-    (seconds 0 for one read from the cache).  With a ``cache``, kept outcomes are
+    (seconds None for one read from the cache).  With a ``cache``, kept outcomes are
     reused and only the others are computed; an outcome is kept only if all its
     checks passed, so a failure is always recomputed, never replayed.
     """
@@ -101,7 +101,7 @@ def run_all(
         if kept is not None:
             results[i] = kept
             if on_done:
-                on_done(ex, kept, 0.0)
+                on_done(ex, kept, None)
     todo = [i for i in range(len(work)) if i not in results]
     for i, outcome, seconds in _compute(work, todo, jobs):
         results[i] = outcome
