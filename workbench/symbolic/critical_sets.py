@@ -374,7 +374,8 @@ def _set(f: sp.Expr, h: sp.Expr, xs) -> CriticalSet:
         b, m = q, m + 1
     _, B = sp.reduced(b, [h], *xs)
     lhs = "f" if r == 0 else f"f − {_paren(r)}"
-    proof = f"{lhs} = {_paren(h)}{str(m).translate(_SUPERSCRIPT)}·{_paren(b)}" if m else ""
+    factor = "" if b == 1 else f"·{_paren(b)}"
+    proof = f"{lhs} = {_paren(h)}{str(m).translate(_SUPERSCRIPT)}{factor}" if m else ""
     kind, detail, degenerate = _kind(h, m, sp.expand(B), xs)
     return CriticalSet(h, names, describe(h, xs), len(xs) - 1, r,
                        f"the remainder of f modulo {plain(h)} is {plain(r)}", kind,
