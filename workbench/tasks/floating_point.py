@@ -13,7 +13,7 @@ is mostly their rounding error.
 
 Every number a source states is a claim (``claimed``) checked against these
 measurements, never copied.  The default steps of ``cancellation`` run from
-10⁻² down to 10⁻¹⁶, where float64 has no digit left:
+10⁻² down to 10⁻¹⁶, below ε/2, where x + h rounds back to x for |x| ≥ 1:
 
 >>> DEFAULT_STEPS[0], DEFAULT_STEPS[-1]
 (0.01, 1e-16)
