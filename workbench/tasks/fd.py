@@ -1,20 +1,26 @@
-"""Tasks for numerical differentiation: precision studies, printed quotients, step rules, ε.
+"""Finite-difference quotients: a precision study (``fd``), printed quotients (``fd_values``).
+
+A difference quotient (f(x + h) − f(x))/h approximates f'(x) with two errors that
+pull h in opposite directions: truncation, about A·hᵖ for a stencil of order p,
+shrinks with h; round-off, about ε·|f|/h, grows as h shrinks.  Their sum is
+smallest near h* ~ ε^(1/(p+1)).
 
 * ``fd`` - every finite-difference method over a sweep of steps against the
   50-digit truth (:func:`workbench.numerics.precision.study`): table, log-log figure,
   theory against measurement; at a kink, both one-sided derivatives.
 * ``fd_values`` - single quotients at given steps, printed as Python prints
   them, so numbers quoted by a source can be compared bit for bit.
-* ``fd_step`` - one derivative with a stated working precision ε and the step
-  rule h = √ε(1 + ‖x‖), in exact, ε-precision and float64 arithmetic.
-* ``machine_eps`` - machine epsilon per type, 1 + ε against 1 + 1e-16.
-* ``cancellation`` - digits lost in f(x + h) − f(x), and one derivative in
-  float16, float32, float64 and 50 digits.
 
-Every number a source states is a claim (``claimed``) checked against these
-measurements, never copied.
+The step rule at a stated working precision is :mod:`workbench.tasks.fd_step`;
+machine epsilon and cancellation are :mod:`workbench.tasks.floating_point`.  The
+helpers those tasks share (reading the exercise's line, typesetting numbers,
+judging a claimed derivative) are public here.  Every number a source states is a
+claim (``claimed``) checked against these measurements, never copied.  A number is
+typeset with every digit a program prints:
+
+>>> typeset_digits("1.0000000000000002e-05")
+'$1.0000000000000002 \\\\times 10^{-5}$'
 """
-
 from __future__ import annotations
 
 import math
@@ -36,23 +42,23 @@ from .model import Boxed, Figure, Math, Outcome, Steps, Table, Text
 from .registry import Context, Exercise, task
 from .schema import EXPR, POINT, VARIABLES, Field
 
-_LINE_FIELDS = {
+LINE_FIELDS = {
     "wrt": Field(str, "the variable of the partial derivative (default: the only one)",
                  kind="name"),
     "variables": VARIABLES,
 }
-_DTYPE = Field(str, "floating-point type", choices=tuple(precision.DTYPES))
-_DTYPES = Field(list, "floating-point types (float16, float32, float64)", limit="list_items")
-_METHOD = Field(str, "difference method", choices=fd.METHODS)
-_STEPS = Field(list, 'steps h: numbers or expressions in eps, e.g. "sqrt(eps)"',
-               limit="list_items")
-_DERIVATIVE = Field(str, 'the derivative\'s value: exact ("exp(2)") or a decimal that must '
-                    "round correctly", kind="number")
+DTYPE = Field(str, "floating-point type", choices=tuple(precision.DTYPES))
+DTYPES = Field(list, "floating-point types (float16, float32, float64)", limit="list_items")
+METHOD = Field(str, "difference method", choices=fd.METHODS)
+STEPS = Field(list, 'steps h: numbers or expressions in eps, e.g. "sqrt(eps)"',
+              limit="list_items")
+DERIVATIVE = Field(str, 'the derivative\'s value: exact ("exp(2)") or a decimal that must '
+                   "round correctly", kind="number")
 
 
 # ------------------------------------------------------------------ shared helpers
 
-def _line(ex: Exercise) -> precision.Line:
+def exercise_line(ex: Exercise) -> precision.Line:
     """The exercise's function, point and partial as a :class:`precision.Line`."""
     names = ex.fields.get("variables")
     expr = field_expr(ex, "expr", names)
@@ -64,7 +70,8 @@ def _line(ex: Exercise) -> precision.Line:
         raise InputError(f"{ex.where('at')}: {exc}") from None
 
 
-def _dtype(ex: Exercise, name: str, key: str = "dtype") -> str:
+def exercise_dtype(ex: Exercise, name: str, key: str = "dtype") -> str:
+    """``name`` when it is a floating-point type; else an InputError naming field ``key``."""
     try:
         precision.dtype_of(name)
     except WorkbenchError as exc:
@@ -72,43 +79,47 @@ def _dtype(ex: Exercise, name: str, key: str = "dtype") -> str:
     return name
 
 
-def _partial_latex(line: precision.Line) -> str:
+def partial_latex(line: precision.Line) -> str:
+    r"""The derivative being taken, typeset: ``\frac{d f}{d x}`` or a partial."""
     x = to_latex(sp.Symbol(line.wrt))
     return (rf"\frac{{\partial f}}{{\partial {x}}}" if len(line.variables) > 1
             else rf"\frac{{d f}}{{d {x}}}")
 
 
-def _point_latex(line: precision.Line) -> str:
+def point_latex(line: precision.Line) -> str:
+    """The point, typeset: ``x = 2,\\ y = 1``."""
     return ",\\ ".join(f"{to_latex(sp.Symbol(v))} = {to_latex(p)}"
                        for v, p in zip(line.variables, line.point, strict=True))
 
 
-def _f_math(line: precision.Line) -> Math:
+def f_math(line: precision.Line) -> Math:
+    """The function as a displayed equation ``f(x, y) = …``."""
     args = ", ".join(to_latex(sp.Symbol(v)) for v in line.variables)
     return Math(f"f({args}) = {to_latex(line.expr)}")
 
 
-def _exact_derivative(line: precision.Line) -> tuple[sp.Expr, sp.Expr]:
+def exact_derivative(line: precision.Line) -> tuple[sp.Expr, sp.Expr]:
     """The symbolic partial and its exact value at the point."""
     d = sp.diff(line.expr, symbols([line.wrt])[0])
     subs = dict(zip(symbols(line.variables), line.point, strict=True))
     return d, sp.simplify(d.subs(subs, simultaneous=True))
 
 
-def _e(v) -> str:
+def error_cell(v) -> str:
     """An error or step for a table cell, three digits, typeset."""
     return "-" if v is None or (isinstance(v, float) and not math.isfinite(v)) else \
         inline_math(latex_number(v, 3))
 
 
-def _digits(text: str) -> str:
+def typeset_digits(text: str) -> str:
     r"""A number as a program prints it (``1.0000000000000002e-05``), every digit kept,
     typeset: ``$1.0000000000000002 \times 10^{-5}$``."""
     mant, _, exp = str(text).partition("e")
     return inline_math(mant + (rf" \times 10^{{{int(exp)}}}" if exp else ""))
 
 
-def _claim_number(ex: Exercise, key: str, text) -> sp.Expr:
+def claim_number(ex: Exercise, key: str, text) -> sp.Expr:
+    """The number claimed under ``claimed.key``, parsed exactly; else an InputError."""
     try:
         return parse_number(str(text))
     except WorkbenchError as exc:
@@ -118,13 +129,13 @@ def _claim_number(ex: Exercise, key: str, text) -> sp.Expr:
 _DECIMAL = re.compile(r"^[+-]?\d+\.(\d+)$")
 
 
-def _claim_derivative(ex: Exercise, out: Outcome, line, exact, truth) -> None:
+def claim_derivative(ex: Exercise, out: Outcome, line, exact, truth) -> None:
     """``claimed.derivative``: exact claims must equal f' exactly; a decimal like 555.9719
     must round correctly (within half a unit of its last digit)."""
     text = _claimed(ex, "derivative")
     if text is None:
         return
-    value = _claim_number(ex, "derivative", text)
+    value = claim_number(ex, "derivative", text)
     if truth is None:
         out.claim(f"the derivative is {inline_math(value)}", False,
                   "no derivative exists at this point")
@@ -135,21 +146,22 @@ def _claim_derivative(ex: Exercise, out: Outcome, line, exact, truth) -> None:
         gap = abs(mpmath.mpf(sp.N(value, precision.DIGITS)) - t)
         if m:
             tol = mpmath.mpf(10) ** -len(m.group(1)) / 2
-            holds, how = gap <= tol, f"within ±{_digits(mpmath.nstr(tol, 2))} (its last digit)"
+            holds = gap <= tol
+            how = f"within ±{typeset_digits(mpmath.nstr(tol, 2))} (its last digit)"
         else:
             holds = sp.simplify(value - exact) == 0 and gap <= mpmath.mpf(10) ** -30
             how = "exactly"
     out.claim(f"the derivative is {inline_math(value)}", bool(holds),
-              f"true value {_digits(mpmath.nstr(truth.value, 20))}; the claim "
+              f"true value {typeset_digits(mpmath.nstr(truth.value, 20))}; the claim "
               f"{'agrees' if holds else 'does not agree'} {how}")
 
 
 # ------------------------------------------------------------------ task: fd
 
 @task("fd", required={"expr": EXPR, "at": POINT},
-      optional={**_LINE_FIELDS, "dtypes": _DTYPES,
+      optional={**LINE_FIELDS, "dtypes": DTYPES,
                 "compare": Field(bool, "compare every method in a figure")},
-      claims={"derivative": _DERIVATIVE,
+      claims={"derivative": DERIVATIVE,
               "differentiable": Field(bool, "whether the derivative exists at the point"),
               "h_opt": Field(dict, 'optimal step per method: { forward = "sqrt(eps)" }'),
               "orders": Field(dict, "error order per method: { forward = 1 }"),
@@ -163,11 +175,11 @@ claimed = { derivative = "exp(2)", orders = { forward = 1, central = 2 } }
 def fd_task(ex: Exercise, ctx: Context) -> Outcome:
     """Precision study: every finite-difference method against the 50-digit truth."""
     out = Outcome()
-    line = _line(ex)
-    dtypes = [_dtype(ex, d, "dtypes") for d in ex.fields.get("dtypes", ["float64"])]
+    line = exercise_line(ex)
+    dtypes = [exercise_dtype(ex, d, "dtypes") for d in ex.fields.get("dtypes", ["float64"])]
     if not dtypes:
         raise InputError(f"{ex.where('dtypes')}: name at least one dtype")
-    out.add(_f_math(line))
+    out.add(f_math(line))
     studies = [precision.study(line.expr, line.variables,
                                dict(zip(line.variables, line.point, strict=True)),
                                line.wrt, d) for d in dtypes]
@@ -175,13 +187,13 @@ def fd_task(ex: Exercise, ctx: Context) -> Outcome:
     if first.status != "ok":
         _nondifferentiable(ex, out, first)
         return out
-    exact_d, exact_value = _exact_derivative(line)
+    exact_d, exact_value = exact_derivative(line)
     _truth_blocks(out, line, first, exact_d, exact_value)
     out.add(*_model_blocks())
     for s in studies:
         _study_blocks(ex, ctx, out, s)
     if ex.fields.get("compare"):
-        out.add(_compare_table(line, "central"))
+        out.add(compare_table(line, "central"))
     _fd_claims(ex, out, first, exact_value)
     return out
 
@@ -205,22 +217,23 @@ def _model_blocks() -> list:
 
 
 def _truth_blocks(out, line, s, exact_d, exact_value) -> None:
-    lhs = _partial_latex(line)
+    lhs = partial_latex(line)
     out.add(Steps([(lhs, to_latex(exact_d), "exact"),
-                   (rf"{lhs}\Big|_{{{_point_latex(line)}}}", to_latex(exact_value),
+                   (rf"{lhs}\Big|_{{{point_latex(line)}}}", to_latex(exact_value),
                     "at the point")]))
     out.check("ground truth: mpmath.diff (50 digits) agrees with the exact derivative",
               s.truth.ok, f"difference {s.truth.agreement:.1e} (tolerance 1e-30)")
     if s.truth.ok:
         out.add(Boxed("True derivative (50 digits)",
-                      f"{lhs} = {_digits(mpmath.nstr(s.truth.value, 25))[1:-1]}"))
+                      f"{lhs} = {typeset_digits(mpmath.nstr(s.truth.value, 25))[1:-1]}"))
 
 
 def _study_blocks(ex, ctx, out, s: precision.Study) -> None:
     rows = []
     for m, r in s.methods.items():
-        rows.append([m.replace("_", "-"), str(r.order), _e(r.h_rule), _e(r.error_at_rule),
-                     _e(r.h_opt_theory), _e(r.h_opt_measured), _e(r.min_rel_error)])
+        rows.append([m.replace("_", "-"), str(r.order)]
+                    + [error_cell(v) for v in (r.h_rule, r.error_at_rule, r.h_opt_theory,
+                                               r.h_opt_measured, r.min_rel_error)])
     out.add(Table(["method", "order", "default h", "error there", "h* theory", "h* measured",
                    "min. error"], rows,
                   f"{s.dtype} (" + inline_math(r"\varepsilon = " + latex_number(s.eps, 3)) + "): "
@@ -272,12 +285,12 @@ def _nondifferentiable(ex, out, s: precision.Study) -> None:
                    ["central (average)", "-", _repr(est.get("central"))]],
                   s.sides.note),
             Boxed("Not differentiable",
-                  rf"{_partial_latex(line)} \text{{ does not exist at }} {_point_latex(line)}"))
+                  rf"{partial_latex(line)} \text{{ does not exist at }} {point_latex(line)}"))
     out.check("both one-sided derivatives determined", True, s.sides.note)
     claimed = _claimed(ex, "differentiable")
     if claimed is not None:
         out.claim(_differentiable_statement(claimed), claimed is False, s.sides.note)
-    _claim_derivative(ex, out, line, None, None)
+    claim_derivative(ex, out, line, None, None)
 
 
 def _differentiable_statement(claimed) -> str:
@@ -286,12 +299,14 @@ def _differentiable_statement(claimed) -> str:
 
 def _repr(v) -> str:
     return "nan (undefined)" if v is None or (isinstance(v, float) and math.isnan(v)) \
-        else _digits(repr(float(v)))
+        else typeset_digits(repr(float(v)))
 
 
-def _compare_table(line, method: str) -> Table:
-    rows = [[r["dtype"], _e(r["eps"]), _e(r["h"]), _digits(repr(r["estimate"])),
-             _e(r["rel_error"])] for r in precision.compare_dtypes(line, method)]
+def compare_table(line, method: str) -> Table:
+    """One difference quotient in every precision at its own default step."""
+    rows = [[r["dtype"], error_cell(r["eps"]), error_cell(r["h"]),
+             typeset_digits(repr(r["estimate"])), error_cell(r["rel_error"])]
+            for r in precision.compare_dtypes(line, method)]
     return Table(["precision", "ε", "default h", f"{method} estimate", "error"], rows,
                  f"The same {method} difference in every precision at its own default step; "
                  "the 50-digit row uses the float64 step exactly, leaving the truncation "
@@ -299,7 +314,7 @@ def _compare_table(line, method: str) -> Table:
 
 
 def _fd_claims(ex, out, s: precision.Study, exact_value) -> None:
-    _claim_derivative(ex, out, s.line, exact_value, s.truth)
+    claim_derivative(ex, out, s.line, exact_value, s.truth)
     claimed = _claimed(ex, "differentiable")
     if claimed is not None:
         out.claim(_differentiable_statement(claimed), claimed is True,
@@ -344,7 +359,7 @@ def _claim_h_opt(ex, out, s, method, text) -> None:
 
 # ------------------------------------------------------------------ task: fd_values
 
-def _steps_field(ex: Exercise, dtype: str) -> list[float]:
+def steps_field(ex: Exercise, dtype: str) -> list[float]:
     """``h`` entries: numbers, or expressions in ``eps`` (the dtype's machine epsilon)."""
     eps = precision.machine_epsilon(dtype)
     out = []
@@ -385,13 +400,13 @@ def _python_quotient(line: precision.Line, method: str, h: float) -> float | Non
         return None
 
 
-@task("fd_values", required={"expr": EXPR, "at": POINT, "h": _STEPS},
-      optional={**_LINE_FIELDS, "methods": Field(list, "difference methods (default: forward)",
+@task("fd_values", required={"expr": EXPR, "at": POINT, "h": STEPS},
+      optional={**LINE_FIELDS, "methods": Field(list, "difference methods (default: forward)",
                                                  limit="list_items"),
-                "dtype": _DTYPE},
+                "dtype": DTYPE},
       claims={"values": Field(list, "the printed quotients, one string per step and method",
                               limit="list_items"),
-              "derivative": _DERIVATIVE},
+              "derivative": DERIVATIVE},
       example='''
 expr = "x**2"
 at = "x=3"
@@ -401,27 +416,27 @@ claimed = { values = ["6.0099999999999849", "6.0009999999996951"] }
 def fd_values_task(ex: Exercise, ctx: Context) -> Outcome:
     """Difference quotients at given steps, printed exactly, against the truth."""
     out = Outcome()
-    line = _line(ex)
-    dtype = _dtype(ex, ex.fields.get("dtype", "float64"))
+    line = exercise_line(ex)
+    dtype = exercise_dtype(ex, ex.fields.get("dtype", "float64"))
     methods = ex.fields.get("methods", ["forward"])
     for m in methods:
         if m not in fd.METHODS:
             raise InputError(f"{ex.where('methods')}: unknown method {m!r} "
                              f"(choose from {', '.join(fd.METHODS)})")
-    hs = _steps_field(ex, dtype)
+    hs = steps_field(ex, dtype)
     tr = precision.truth(line, order=1)
     claimed = _claimed(ex, "values")
     n = len(hs) * len(methods)
     if claimed is not None and (not isinstance(claimed, list) or len(claimed) != n):
         raise InputError(f"{ex.where('claimed.values')}: expected {n} printed values "
                          f"(one per step and method, steps first)")
-    out.add(_f_math(line))
+    out.add(f_math(line))
     rows, k = [], 0
     for h in hs:
         for m in methods:
             value = precision.quotient(line, m, h, dtype)
             err = float(precision.errors_against(np.asarray(value), tr.value))
-            row = [_e(h), m, _digits(repr(value)), _e(err)]
+            row = [error_cell(h), m, typeset_digits(repr(value)), error_cell(err)]
             if claimed is not None:
                 row.append(str(claimed[k]))
                 _claim_value(ex, out, h, m, value, str(claimed[k]))
@@ -430,12 +445,13 @@ def fd_values_task(ex: Exercise, ctx: Context) -> Outcome:
                 _check_python(out, line, m, h, value)
             k += 1
     header = ["h", "method", f"computed ({dtype}, as Python prints it)", "error"]
+    truth_text = typeset_digits(mpmath.nstr(tr.value, 20))
     out.add(Table(header + (["source prints"] if claimed is not None else []), rows,
-                  f"True derivative (mpmath, 50 digits): {_digits(mpmath.nstr(tr.value, 20))}."))
-    _, exact_value = _exact_derivative(line)
+                  f"True derivative (mpmath, 50 digits): {truth_text}."))
+    _, exact_value = exact_derivative(line)
     out.check("ground truth: mpmath.diff agrees with the exact derivative", tr.ok,
               f"difference {tr.agreement:.1e}")
-    _claim_derivative(ex, out, line, exact_value, tr)
+    claim_derivative(ex, out, line, exact_value, tr)
     return out
 
 
@@ -446,13 +462,13 @@ def _claim_value(ex, out, h, method, value, text) -> None:
         raise InputError(f"{ex.where('claimed.values')}: {text!r} is not a number") from None
     same = printed == value
     detail = ("the same float64" if same else
-              f"computed {_digits(repr(value))}; the printed number differs by "
-              f"{_e(abs(printed - value))}")
+              f"computed {typeset_digits(repr(value))}; the printed number differs by "
+              f"{error_cell(abs(printed - value))}")
     if not same and any(text[:i] + text[i + 1:] == repr(value) for i in range(len(text))):
         detail += ("; deleting one digit of the printed text gives Python's output exactly, "
                    "so this looks like a transcription slip (an extra digit)")
     out.claim(f"{method} difference with {inline_math('h = ' + latex_number(h))} prints "
-              f"{_digits(text)}", same, detail)
+              f"{typeset_digits(text)}", same, detail)
 
 
 def _check_python(out, line, method, h, value) -> None:
@@ -462,280 +478,3 @@ def _check_python(out, line, method, h, value) -> None:
     same = ref == value or (math.isnan(ref) and math.isnan(value))
     out.check(f"{method} at h = {h:g} recomputed in plain Python floats", same,
               f"{ref!r} vs {value!r}")
-
-
-# ------------------------------------------------------------------ task: fd_step
-
-@task("fd_step", required={"expr": EXPR, "at": POINT, "wrt": _LINE_FIELDS["wrt"],
-                           "eps": Field(float, "the working precision ε", above=0, max=1)},
-      optional={"variables": VARIABLES, "method": _METHOD},
-      claims={"h": Field(str, "the step size", kind="number"),
-              "exact": Field(bool, "the difference is exact here"),
-              "h_irrelevant": Field(bool, "the size of h does not matter"),
-              "derivative": _DERIVATIVE},
-      example='''
-expr = "x1*x3 + x2"
-variables = ["x1", "x2", "x3"]
-at = "x1=1,x2=1,x3=1"
-wrt = "x3"
-eps = 1e-4
-method = "central"
-claimed = { exact = true }
-''')
-def fd_step_task(ex: Exercise, ctx: Context) -> Outcome:
-    """One derivative at a stated working precision ε with the step h = √ε(1 + ‖x‖)."""
-    out = Outcome()
-    line = _line(ex)
-    method = ex.fields.get("method", "central")
-    if method not in fd.STENCILS:
-        raise InputError(f"{ex.where('method')}: expected one of {', '.join(fd.STENCILS)}")
-    eps_value = ex.fields["eps"]
-    if not 0 < eps_value < 1:
-        raise InputError(f"{ex.where('eps')}: a working precision between 0 and 1, "
-                         f"got {eps_value}")
-    eps = sp.nsimplify(sp.Rational(str(eps_value)))
-    norm = sp.sqrt(sum(p**2 for p in line.point))
-    h = sp.sqrt(eps) * (1 + norm)
-    hf = float(sp.N(h, 30))
-    out.add(_f_math(line), Steps([
-        (r"\lVert x\rVert", to_latex(norm), "at the point"),
-        ("h", r"\sqrt{\varepsilon}\,(1 + \lVert x\rVert) = " + to_latex(sp.simplify(h)),
-         f"ε = {eps_value:g}"),
-        ("h", f"{hf:.10g}", "")]))
-    tr = precision.truth(line)
-    _, exact_value = _exact_derivative(line)
-    out.check("ground truth: mpmath.diff agrees with the exact derivative", tr.ok,
-              f"difference {tr.agreement:.1e}")
-    # the quotients the table, the theory and the claims all read, computed once
-    bits = precision.bits_for(eps_value)
-    exact = precision.quotient_exact(line, method, h)
-    scaled = [(h * s, precision.quotient_at_precision(line, method, h * s, bits))
-              for s in _STEP_SCALES]
-    _step_table(out, line, method, h, hf, tr, bits, exact, scaled)
-    _step_theory(out, line, method, hf, tr, eps_value, exact)
-    if tr.ok:
-        out.add(Boxed("Derivative", rf"{_partial_latex(line)}\Big|_{{{_point_latex(line)}}} = "
-                                    f"{to_latex(exact_value)}"))
-    _step_claims(ex, out, line, method, h, tr, eps_value, exact_value, exact, scaled)
-    return out
-
-
-#: h/10, h, 10h: the steps at which the ε-precision quotient is shown.
-_STEP_SCALES = (sp.Rational(1, 10), 1, 10)
-
-
-def _step_table(out, line, method, h, hf, tr, bits, exact, scaled) -> None:
-    rows = []
-    rows.append(["exact arithmetic (50 digits)", _h(h), _digits(mpmath.nstr(exact, 17)),
-                 _e(_rel(exact, tr.value))])
-    for hh, q in scaled:
-        eps_shown = inline_math(r"\varepsilon \approx " + latex_number(2.0 ** (1 - bits), 2))
-        rows.append([f"working precision {eps_shown} ({bits} bits)", _h(hh),
-                     _digits(mpmath.nstr(q, 8)), _e(_rel(q, tr.value))])
-    q64 = precision.quotient(line, method, hf)
-    rows.append(["float64", _h(h), _digits(repr(q64)),
-                 _e(float(precision.errors_against(np.asarray(q64), tr.value)))])
-    out.add(Table(["arithmetic", "h", f"{method} quotient", "error"], rows,
-                  f"True value {_digits(mpmath.nstr(tr.value, 20))} (mpmath, 50 digits). The "
-                  f"ε-precision rows round every operation to {bits} bits."))
-
-
-def _h(h) -> str:
-    return inline_math(latex_number(float(sp.N(h, 20)), 4))
-
-
-def _rel(q, t) -> float:
-    with mpmath.workdps(precision.DIGITS):
-        return float(abs(mpmath.mpf(q) - t) / (abs(t) if t else 1))
-
-
-def _step_theory(out, line, method, hf, tr, eps_value, exact) -> None:
-    st = fd.STENCILS[method]
-    p = st.order
-    x = float(sp.N(line.x, 30))
-    rule = float(fd.step(method, x, eps=eps_value))  # ε^(1/(p+1))·max(1, |x|)
-    trunc = abs(float(st.truncation)) * abs(float(tr.derivs[p + 1])) * hf ** p
-    out.add(Text(
-        f"The rule √ε(1 + ‖x‖) balances truncation ~ h against round-off ~ ε/h, the "
-        f"trade-off of a one-sided difference. For a {method} difference (order {p}) the "
-        "balance is at " + inline_math(rf"h \approx \varepsilon^{{1/{p + 1}}} \max(1, |x|)") + " = "
-        f"{_e(rule)}. Here the truncation term "
-        f"{inline_math(rf'|m_{{{p + 1}}} f^{{({p + 1})}}| h^{{{p}}}')} is {_e(trunc)}"
-        + (" (zero: f is a polynomial of degree ≤ p along this line), so only round-off "
-           "is left, and it shrinks as h grows." if trunc == 0 else ".")))
-    measured = _rel(exact, tr.value) * (abs(float(tr.value)) or 1.0)
-    ok = (measured <= 1e-40 and trunc <= 1e-40) or (trunc > 0 and 0.5 <= measured / trunc <= 2)
-    out.check("exact-arithmetic error matches the truncation model m_(p+1) f^(p+1) h^p", ok,
-              f"measured {measured:.2e}, model {trunc:.2e}")
-
-
-def _step_claims(ex, out, line, method, h, tr, eps_value, exact_value, exact, scaled) -> None:
-    text = _claimed(ex, "h")
-    if text is not None:
-        claimed = _claim_number(ex, "h", text)
-        holds = sp.simplify(claimed - h) == 0
-        out.claim(f"step size {inline_math('h = ' + to_latex(claimed))}", bool(holds),
-                  f"√ε(1 + ‖x‖) = {inline_math(sp.simplify(h))} ≈ "
-                  f"{inline_math(latex_number(float(sp.N(h, 20)), 10))}")
-    if _claimed(ex, "exact") is not None:
-        err = _rel(exact, tr.value)
-        holds = (err <= 1e-40) == bool(_claimed(ex, "exact"))
-        out.claim(f"the {method} difference is exact here", holds,
-                  f"in exact arithmetic its error is {_e(err)} "
-                  + ("(no truncation error)" if err <= 1e-40 else "(truncation error)"))
-    if _claimed(ex, "h_irrelevant") is not None:
-        errs = [_rel(q, tr.value) for _, q in scaled]
-        depends = max(errs) > 3 * max(min(errs), 1e-300)
-        out.claim("the size of h is not important", depends != bool(_claimed(ex, "h_irrelevant")),
-                  f"with ε ≈ {_e(eps_value)} arithmetic the errors at h/10, h, 10h are "
-                  + ", ".join(_e(e) for e in errs)
-                  + ("; round-off ~ ε/h still depends on h (only the truncation error "
-                     "vanishes)" if depends else "; they do not depend on h"))
-    _claim_derivative(ex, out, line, exact_value, tr)
-
-
-# ------------------------------------------------------------------ task: machine_eps
-
-@task("machine_eps", required={},
-      optional={"dtypes": _DTYPES,
-                "values": Field(list, 'small numbers v for 1 + v: numbers or "eps"',
-                                limit="list_items")},
-      claims={"eps": Field(str, "float64 machine epsilon", kind="number"),
-              "printed": Field(list, "how 1 + v prints, one string per value",
-                               limit="list_items"),
-              "smallest_addend": Field(bool, "ε is the smallest number that survives 1 + ε")},
-      example='''
-values = [1e-16, "eps"]
-claimed = { eps = "2.22e-16" }
-''')
-def machine_eps_task(ex: Exercise, ctx: Context) -> Outcome:
-    """Machine epsilon per type (finfo and measured), and 1 + v for small v."""
-    out = Outcome()
-    dtypes = [_dtype(ex, d, "dtypes") for d in ex.fields.get("dtypes", list(precision.DTYPES))]
-    rows = []
-    for r in precision.machine_table():
-        if r["dtype"] not in dtypes:
-            continue
-        rows.append([r["dtype"], str(r["bits"]), str(r["mantissa_bits"]), f"{r['eps']:.6g}",
-                     f"{r['eps_measured']:.6g}", str(r["decimal_digits"]),
-                     f"{r['smallest_normal']:.3g}", f"{r['largest']:.4g}"])
-        out.check(f"{r['dtype']}: ε by halving equals finfo.eps",
-                  r["eps"] == r["eps_measured"], f"{r['eps_measured']!r}")
-    out.add(Table(["type", "bits", "mantissa bits", "ε (finfo)", "ε (halving 1 + e > 1)",
-                   "digits", "smallest normal", "largest"], rows,
-                  "ε is the gap between 1 and the next representable number."))
-    values = _values(ex)
-    table = [[label] + [precision.one_plus(v, d) for d in dtypes] for label, v in values]
-    out.add(Table(["v"] + [f"fl(1 + v) in {d}" for d in dtypes], table,
-                  "Round to nearest: 1 + v is 1 again unless v exceeds ε/2."))
-    for d in dtypes:
-        e = precision.machine_epsilon(d)
-        t = np.dtype(d).type
-        half_lost = t(1) + t(e / 2) == t(1)
-        out.check(f"{d}: 1 + ε > 1 and 1 + ε/2 = 1 (ties round to even)",
-                  t(1) + t(e) > t(1) and half_lost, f"ε = {e:.3g}")
-    _eps_claims(ex, out, values)
-    return out
-
-
-def _values(ex) -> list[tuple[str, float]]:
-    raw = ex.fields.get("values", [1e-16, "eps"])
-    out = []
-    for k, v in enumerate(raw):
-        if isinstance(v, str):
-            try:
-                num = float(parse(v, ["eps"]).subs(sp.Symbol("eps", real=True),
-                                                   precision.machine_epsilon("float64")))
-            except (WorkbenchError, TypeError) as exc:
-                raise InputError(f"{ex.where(f'values[{k}]')}: {exc}") from None
-            out.append((f"{v} = {num:.17g}", num))
-        elif isinstance(v, int | float) and not isinstance(v, bool):
-            out.append((f"{v!r}", float(v)))
-        else:
-            raise InputError(f"{ex.where(f'values[{k}]')}: expected a number or an expression "
-                             "in eps")
-    return out
-
-
-def _eps_claims(ex, out, values) -> None:
-    e64 = precision.machine_epsilon("float64")
-    claimed = _claimed(ex, "eps")
-    if claimed is not None:
-        c = float(sp.N(_claim_number(ex, "eps", claimed), 30))
-        digits = len(re.sub(r"[^0-9]", "", f"{claimed}".split("e")[0].lstrip("0.")))
-        holds = float(f"{e64:.{max(digits, 1) - 1}e}") == c
-        out.claim(f"float64 machine epsilon is {claimed}", holds, f"ε = {e64!r}")
-    printed = _claimed(ex, "printed")
-    if printed is not None:
-        if not isinstance(printed, list) or len(printed) != len(values):
-            raise InputError(f"{ex.where('claimed.printed')}: expected {len(values)} strings, "
-                             "one per value")
-        for (label, v), text in zip(values, printed, strict=True):
-            got = precision.one_plus(v, "float64")
-            out.claim(f"1 + {label.split(' =')[0]} prints {text}", got == str(text),
-                      f"Python prints {got}")
-    if _claimed(ex, "smallest_addend") is not None:
-        just_above_half = float(np.nextafter(e64 / 2, 1.0))
-        survives = 1.0 + just_above_half > 1.0
-        holds = (not survives) == bool(_claimed(ex, "smallest_addend"))
-        out.claim("ε is the smallest number that can be added to 1 without being lost", holds,
-                  f"1 + {just_above_half!r} = {1.0 + just_above_half!r}: every v above ε/2 "
-                  "survives (round to nearest); ε is the gap from 1 to the next float, "
-                  "not the smallest addend")
-
-
-# ------------------------------------------------------------------ task: cancellation
-
-_DEFAULT_STEPS = [10.0 ** -k for k in range(2, 17, 2)]
-
-
-@task("cancellation", required={"expr": EXPR, "at": POINT},
-      optional={**_LINE_FIELDS, "h": _STEPS, "dtype": _DTYPE, "method": _METHOD},
-      claims={"zero_at": Field(list, "steps h at which f(x + h) − f(x) rounds to 0",
-                               limit="list_items")},
-      example='''
-expr = "x**2"
-at = "x=3"
-h = [1e-2, 1e-8, 1e-16]
-claimed = { zero_at = [1e-16] }
-''')
-def cancellation_task(ex: Exercise, ctx: Context) -> Outcome:
-    """Digits lost in f(x+h) − f(x), and one derivative in every precision."""
-    out = Outcome()
-    line = _line(ex)
-    dtype = _dtype(ex, ex.fields.get("dtype", "float64"))
-    hs = _steps_field(ex, dtype) if "h" in ex.fields else _DEFAULT_STEPS
-    rows_ = precision.cancellation(line, hs, dtype)
-    out.add(_f_math(line), Table(
-        ["h", "f(x+h)", "f(x)", "computed difference", "exact difference", "digits lost",
-         "correct digits"],
-        [[f"{r.h:.0e}", repr(r.f_plus), repr(r.f_x), repr(r.computed), f"{r.exact:.6e}",
-          f"{r.digits_lost:.1f}", f"{r.correct_digits:.1f}"] for r in rows_],
-        f"{dtype}: subtracting nearly equal values cancels their leading digits; what is "
-        "left is mostly rounding error."))
-    _cancellation_check(out, line, rows_, dtype)
-    method = ex.fields.get("method", "central")
-    if method not in fd.METHODS:
-        raise InputError(f"{ex.where('method')}: unknown method {method!r}")
-    out.add(_compare_table(line, method))
-    zeros = _claimed(ex, "zero_at")
-    for h in zeros or []:
-        match = [r for r in rows_ if r.h == float(h)]
-        if not match:
-            raise InputError(f"{ex.where('claimed.zero_at')}: {h} is not one of the steps h")
-        out.claim(f"f(x + {h:g}) − f(x) rounds to 0", match[0].computed == 0,
-                  f"computed difference {match[0].computed!r}")
-    return out
-
-
-def _cancellation_check(out, line, rows_, dtype) -> None:
-    """Rounding-error bound: |computed − exact| ≤ 2u(|f(x+h)| + |f(x)|) + 2u|x + h|·|f'|."""
-    u = precision.machine_epsilon(dtype) / 2
-    tr = precision.truth(line, order=1)
-    x = abs(float(sp.N(line.x, 30)))
-    worst = 0.0
-    for r in rows_:
-        bound = 2 * u * (abs(r.f_plus) + abs(r.f_x)) + 2 * u * (x + r.h) * abs(float(tr.value))
-        worst = max(worst, abs(r.computed - r.exact) / bound if bound else 0.0)
-    out.check("every computed difference is within the rounding-error bound", worst <= 1,
-              f"largest error / bound = {worst:.2f}")

@@ -25,9 +25,9 @@ from .model import Outcome
 from .schema import Field
 
 #: Modules under workbench.tasks that define tasks.
-TASK_MODULES = ["derive", "fd", "trace", "stepping", "rates", "preconditioned", "learning",
-                "proof", "matrix", "lab_linear", "lab_images", "course",
-                "rules"]
+TASK_MODULES = ["derive", "fd", "fd_step", "floating_point", "trace", "stepping", "rates",
+                "preconditioned", "learning", "proof", "matrix", "lab_linear", "lab_images",
+                "course", "rules"]
 
 
 @dataclass

@@ -21,6 +21,16 @@ Claims (``claimed = {...}``) are compared with the checked results:
   ``"outputs"``), ``forward_memory`` / ``reverse_memory`` (``"high"`` or
   ``"low"``), ``numerical_roundoff_small_steps`` (bool): the usual statements
   about the methods, checked against the operation counts and a measurement.
+
+The module stays whole although it is over 500 lines because it is one task: its
+sections (graph, traces, claims, named backward steps, HVP, costs) each present or
+judge the same graph and traces for one exercise, and no other module uses them;
+the traces themselves are computed in :mod:`workbench.autodiff` and certified in
+:mod:`workbench.certification.traces`.  A claim reads in the sheet as the source
+wrote it, a decimal kept as a decimal:
+
+>>> _said("~60.25"), _said("3*exp(3)")
+('\\\\approx 60.25', '= 3 e^{3}')
 """
 
 from __future__ import annotations
