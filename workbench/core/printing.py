@@ -169,7 +169,7 @@ def latex_width(latex: str) -> float:
     sizing commands count nothing; a fraction counts its wider part; scripts count 0.7.
 
     >>> latex_width(r"x^{2} + \sin{\left(y \right)}"), latex_width(r"\frac{1}{2}")
-    (9.3, 1.0)
+    (9.7, 1.0)
     """
     return _width(latex, 0, len(latex))[0]
 
@@ -213,7 +213,8 @@ def _width(latex: str, i: int, end: int) -> tuple[float, int]:
         elif c in "{}" or c == " ":
             i += 1
         else:
-            w += 1.6 if c in "+=<>" else 1
+            # a binary operator or relation is its glyph plus a medium space on each side
+            w += 2 if c in "+-=<>" else 1
             i += 1
     return round(w, 2), i
 

@@ -20,7 +20,7 @@ disproof.
 >>> a = sym.build(read_math("1 - 2/(lmin + lmax)*lmin"))
 >>> b = sym.build(read_math("(lmax - lmin)/(lmax + lmin)"))
 >>> prove_equal(a, b)
-'SymPy: simplify(lhs − rhs) = 0'
+'left side − right side simplifies to 0'
 """
 
 from __future__ import annotations
@@ -157,13 +157,13 @@ def prove_equal(lhs: sp.Expr, rhs: sp.Expr) -> str | None:
     def attempt():
         diff = (lhs - rhs).doit()
         if sp.expand(diff) == 0:
-            return "SymPy: expand(lhs − rhs) = 0"
+            return "left side − right side expands to 0"
         piecewise = diff.has(sp.Max, sp.Min, sp.Abs, sp.sign, sp.Piecewise)
         ops = sp.count_ops(diff)
         if ops <= (PIECEWISE_OPS if piecewise else SIMPLIFY_OPS) and sp.simplify(diff) == 0:
-            return "SymPy: simplify(lhs − rhs) = 0"
+            return "left side − right side simplifies to 0"
         if not piecewise and ops <= SIMPLIFY_OPS and diff.equals(0) is True:
-            return "SymPy: (lhs − rhs).equals(0)"
+            return "left side − right side is identically 0 (tested symbolically and numerically)"
         return None
 
     try:
