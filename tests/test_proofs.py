@@ -77,7 +77,8 @@ def test_scalar_algebra_is_proved_by_sympy(results):
     # steps 7, 11, 12, 19 of the rate proof are rational identities in λ_min, λ_max
     steps = {s.step.number: s for s in results["hw1-q3-2-4-optimal-rate"].steps}
     for n in (7, 11, 12, 19):
-        assert steps[n].status == "proved" and steps[n].method.startswith("left side − right side"), n
+        assert steps[n].status == "proved", n
+        assert steps[n].method.startswith("left side − right side"), n
     # rate(η) = 1 − ηλ_min holds only on the case 0 ≤ η ≤ η*: SymPy cannot, numbers do
     assert steps[8].status == "verified"
 

@@ -115,15 +115,23 @@ class SheetPrinter:
 
     def print_Steps(self, b: model.Steps) -> str:
         r"""One equation per aligned row; a long right side continues on rows of its own,
-        broken before a top-level ``+``/``-`` and indented under the right side."""
+        broken before a top-level ``+``/``-`` and indented under the right side.
+
+        ``align*`` gives every left side the width of the widest one, and every
+        note the column after the widest right side, so the room for a right side
+        is what the widest left side and the widest short note leave.  A short
+        note sits beside its equation; a long one gets a row of its own below.
+        """
+        lhs_width = max((latex_width(lhs) for lhs, _, _ in b.rows), default=0)
+        notes = [n for _, _, n in b.rows if n and len(n) <= self.SHORT_NOTE]
+        room = max(LINE_WIDTH - lhs_width - (max(map(len, notes)) + 4 if notes else 0), 24)
+        lines = [break_lines(rhs, room) for _, rhs, _ in b.rows]
+        # the notes' column starts after the widest right side of the whole block: one
+        # right side wider than the room sends every note to a row of its own
+        beside = all(latex_width(first) <= room for first, *_ in lines)
         rows = []
-        for lhs, rhs, note in b.rows:
-            # a short note sits beside its equation; a long one gets a row of its own below
-            short = len(note) <= self.SHORT_NOTE
-            room = LINE_WIDTH - latex_width(lhs) - (len(note) + 4 if note and short else 0)
-            first, *more = break_lines(rhs, max(room, 24))
-            if latex_width(first) > room:  # the equation alone fills the line
-                short = False
+        for (lhs, _, note), (first, *more) in zip(b.rows, lines, strict=True):
+            short = beside and len(note) <= self.SHORT_NOTE
             tag = f" && \\text{{{escape(note)}}}" if note and short else ""
             rows.append(f"{lhs} &= {first}{tag}")
             rows.extend(rf"&\quad {{}}{line}" for line in more)

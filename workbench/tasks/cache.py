@@ -6,8 +6,10 @@ function of
 * the exercise: its file name, id, title, statement, task, fields, ``claimed``
   and ``answer`` tables, and whether figures are drawn;
 * the code: every source and template file of the installed ``workbench``
-  package, and the versions of the libraries whose numbers it prints
-  (SymPy, mpmath, NumPy, SciPy, JAX, matplotlib).
+  package that a task can import — the layers from ``tasks`` down; the
+  printers, commands and grading above them cannot change an outcome (the
+  layers contract forbids tasks to import them) — and the versions of the
+  libraries whose numbers it prints (SymPy, mpmath, NumPy, SciPy, JAX, matplotlib).
 
 Their SHA-256 is the entry's name, so editing one exercise recomputes that
 exercise only, and any change of code recomputes everything (a coarse but safe
@@ -44,6 +46,9 @@ from .registry import Context, Exercise
 #: Libraries whose version can change a printed number or a figure.
 LIBRARIES = ("sympy", "mpmath", "numpy", "scipy", "jax", "matplotlib")
 
+#: Parts of the package above the tasks' layer: they print outcomes, never make them.
+ABOVE_TASKS = ("sheets", "commands", "grading", "cli.py", "pytest_plugin.py", "__main__.py")
+
 #: The classes an outcome is made of, by name: what :func:`decode` may build.
 CLASSES = {c.__name__: c for c in vars(model).values()
            if isinstance(c, type) and dataclasses.is_dataclass(c)}
@@ -51,10 +56,11 @@ CLASSES = {c.__name__: c for c in vars(model).values()
 
 @cache
 def code_hash() -> str:
-    """SHA-256 of the package's sources and templates and of the libraries' versions."""
+    """SHA-256 of the sources and templates below :data:`ABOVE_TASKS`, and of library versions."""
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix != ".pyc"):
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix != ".pyc"
+                       and p.relative_to(root).parts[0] not in ABOVE_TASKS):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     for name in LIBRARIES:
         try:

@@ -1,0 +1,60 @@
+"""Make the README gallery: pages of the course sheets, rendered from their PDFs.
+
+    python docs/make_gallery.py            # writes exercises/gallery/*.png
+
+Each picture is a page of a sheet built by ``workbench sheet --pdf``, found by a
+phrase it contains (so a page that moves is still found) and rendered with
+poppler's ``pdftoppm``.  Needs TeX Live and poppler.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from workbench.sheets.build import build_many
+
+ROOT = Path(__file__).resolve().parents[1]
+GALLERY = ROOT / "exercises" / "gallery"
+
+#: picture name -> (exercise file, edition, a phrase on the wanted page)
+PAGES = {
+    "hw1-page1": ("hw1", "solutions", None),
+    "slides-chain-rule": ("slides", "solutions", "chain rule"),
+    "hw1-instructor-checks": ("hw1", "instructor", "Machine checks"),
+    "notes-problems": ("notes", "problems", None),
+}
+
+
+def page_with(pdf: Path, phrase: str | None) -> int:
+    """The first page (1-based) of ``pdf`` whose text contains ``phrase``."""
+    if phrase is None:
+        return 1
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                           text=True, check=True).stdout.split("\f")
+    for i, text in enumerate(pages, 1):
+        if phrase.lower() in text.lower():
+            return i
+    raise SystemExit(f"{pdf.name}: no page contains {phrase!r}")
+
+
+def main() -> int:
+    files = sorted({f for f, _, _ in PAGES.values()})
+    editions = sorted({e for _, e, _ in PAGES.values()})
+    with tempfile.TemporaryDirectory() as tmp:
+        built = build_many([ROOT / "exercises" / f"{f}.toml" for f in files], tmp, pdf=True,
+                           progress=False, editions=editions)
+        pdfs = {(Path(r.tex).stem.split("-")[0], r.edition): r.pdf for r in built}
+        for name, (file, edition, phrase) in PAGES.items():
+            pdf = pdfs[(file, edition)]
+            page = page_with(pdf, phrase)
+            subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", str(page), "-l", str(page),
+                            "-singlefile", str(pdf), str(GALLERY / name)], check=True)
+            print(f"{GALLERY / name}.png: {file} ({edition}), page {page}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
