@@ -9,6 +9,7 @@ poppler's ``pdftoppm``.  Needs TeX Live and poppler.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tempfile
@@ -19,25 +20,25 @@ from workbench.sheets.build import build_many
 ROOT = Path(__file__).resolve().parents[1]
 GALLERY = ROOT / "exercises" / "gallery"
 
-#: picture name -> (exercise file, edition, a phrase on the wanted page)
+#: picture name -> (exercise file, edition, a pattern on the wanted page: its first match)
 PAGES = {
     "hw1-page1": ("hw1", "solutions", None),
-    "slides-chain-rule": ("slides", "solutions", "chain rule"),
-    "hw1-instructor-checks": ("hw1", "instructor", "Machine checks"),
+    "slides-chain-rule": ("slides", "solutions", r"Chain rule through two inner functions"),
+    "hw1-instructor-checks": ("hw1", "instructor", r"^\s*A\s+Machine checks"),
     "notes-problems": ("notes", "problems", None),
 }
 
 
-def page_with(pdf: Path, phrase: str | None) -> int:
-    """The first page (1-based) of ``pdf`` whose text contains ``phrase``."""
-    if phrase is None:
+def page_with(pdf: Path, pattern: str | None) -> int:
+    """The first page (1-based) of ``pdf`` whose text matches ``pattern`` (a regex)."""
+    if pattern is None:
         return 1
     pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                            text=True, check=True).stdout.split("\f")
     for i, text in enumerate(pages, 1):
-        if phrase.lower() in text.lower():
+        if re.search(pattern, text, re.M):
             return i
-    raise SystemExit(f"{pdf.name}: no page contains {phrase!r}")
+    raise SystemExit(f"{pdf.name}: no page matches {pattern}")
 
 
 def main() -> int:
