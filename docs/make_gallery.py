@@ -3,8 +3,9 @@
     python docs/make_gallery.py            # writes exercises/gallery/*.png
 
 Each picture is a page of a sheet built by ``workbench sheet --pdf``, found by a
-phrase it contains (so a page that moves is still found) and rendered with
-poppler's ``pdftoppm``.  Needs TeX Live and poppler.
+pattern it contains (so a page that moves is still found), or one of the
+figures the build wrote, rendered with poppler's ``pdftoppm``.  Needs TeX Live
+and poppler.
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ PAGES = {
     "slides-chain-rule": ("slides", "solutions", r"Chain rule through two inner functions"),
     "hw1-instructor-checks": ("hw1", "instructor", r"^\s*A\s+Machine checks"),
     "notes-problems": ("notes", "problems", None),
+}
+
+#: picture name -> (exercise file, figure file the sheet's build wrote)
+FIGURES = {
+    "adam-on-beale": ("hw1", "hw1-task2-adam-contours.pdf"),
+    "q4-reverse-trace": ("hw1", "q4-reverse-graph-reverse.pdf"),
+    "fd-precision": ("hw1", "hw1-q4-x3-study-precision-float64.pdf"),
 }
 
 
@@ -54,6 +62,11 @@ def main() -> int:
             subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", str(page), "-l", str(page),
                             "-singlefile", str(pdf), str(GALLERY / name)], check=True)
             print(f"{GALLERY / name}.png: {file} ({edition}), page {page}")
+        for name, (file, figure) in FIGURES.items():
+            subprocess.run(["pdftoppm", "-png", "-r", "90", "-singlefile",
+                            str(Path(tmp) / f"{file}-figures" / figure), str(GALLERY / name)],
+                           check=True)
+            print(f"{GALLERY / name}.png: {file}, figure {figure}")
     return 0
 
 
