@@ -133,25 +133,30 @@ def _adam(g, s: State, t: int, lr: float, h: Hyper):
 
 @dataclass(frozen=True)
 class Rule:
-    """One optimizer: the update in LaTeX, the code, and what it maximizes or minimizes."""
+    """One optimizer: its update equations (LaTeX), the code, and whether it maximizes."""
 
-    latex: str
+    equations: tuple[str, ...]
     delta: Callable[[np.ndarray, State, int, float, Hyper], np.ndarray]
     maximizes: bool = False
 
+    @property
+    def latex(self) -> str:
+        """The update on one line."""
+        return r",\quad ".join(self.equations)
+
 
 RULES: dict[str, Rule] = {
-    "gd": Rule(r"w_{t+1} = w_t - \eta\,\nabla f(w_t)", _gd),
-    "ascent": Rule(r"w_{t+1} = w_t + \eta\,\nabla f(w_t)", _ascent, maximizes=True),
-    "preconditioned": Rule(r"w_{t+1} = w_t - \eta\,A\,\nabla f(w_t)", _preconditioned),
-    "momentum": Rule(r"v_{t+1} = \mu v_t + \nabla f(w_t),\quad w_{t+1} = w_t - \eta\,v_{t+1}",
+    "gd": Rule((r"w_{t+1} = w_t - \eta\,\nabla f(w_t)",), _gd),
+    "ascent": Rule((r"w_{t+1} = w_t + \eta\,\nabla f(w_t)",), _ascent, maximizes=True),
+    "preconditioned": Rule((r"w_{t+1} = w_t - \eta\,A\,\nabla f(w_t)",), _preconditioned),
+    "momentum": Rule((r"v_{t+1} = \mu v_t + \nabla f(w_t)", r"w_{t+1} = w_t - \eta\,v_{t+1}"),
                      _momentum),
-    "nesterov": Rule(r"v_{t+1} = \mu v_t + \nabla f(w_t),\quad "
-                     r"w_{t+1} = w_t - \eta\,(\nabla f(w_t) + \mu v_{t+1})", _nesterov),
-    "adam": Rule(r"m_{t} = \beta_1 m_{t-1} + (1-\beta_1) g_t,\ "
-                 r"s_{t} = \beta_2 s_{t-1} + (1-\beta_2) g_t^2,\ "
-                 r"w_{t} = w_{t-1} - \eta\,\frac{m_t/(1-\beta_1^t)}{\sqrt{s_t/(1-\beta_2^t)}"
-                 r" + \varepsilon}", _adam),
+    "nesterov": Rule((r"v_{t+1} = \mu v_t + \nabla f(w_t)",
+                      r"w_{t+1} = w_t - \eta\,(\nabla f(w_t) + \mu v_{t+1})"), _nesterov),
+    "adam": Rule((r"m_{t} = \beta_1 m_{t-1} + (1-\beta_1) g_t",
+                  r"s_{t} = \beta_2 s_{t-1} + (1-\beta_2) g_t^2",
+                  r"w_{t} = w_{t-1} - \eta\,\frac{m_t/(1-\beta_1^t)}{\sqrt{s_t/(1-\beta_2^t)}"
+                  r" + \varepsilon}"), _adam),
 }
 
 

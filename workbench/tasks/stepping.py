@@ -38,7 +38,7 @@ from .common import (
     sci,
 )
 from .common import claimed_value as _claimed
-from .model import Boxed, Figure, Math, Outcome, Table, Text
+from .model import Boxed, Figure, Math, Outcome, Steps, Table, Text
 from .registry import Context, Exercise, task
 from .schema import EXPR, LEARNING_RATE, STEPS, VARIABLES, Field
 
@@ -227,7 +227,7 @@ def optimize(ex: Exercise, ctx: Context) -> Outcome:
         runs[other.get("label", _label(merged))] = _run(obj, x0, merged, ex)
     main_label, main = next(iter(runs.items()))
     out.add(Math(f"f = {to_latex(obj.expr)}"),
-            Math(optim.RULES[main.method].latex))
+            Steps([(*eq.split(" = ", 1), "") for eq in optim.RULES[main.method].equations]))
     cert = certify(obj.expr, obj.variables, [x0], n_random=30, with_hessian=False,
                    grad=obj.grad_exprs)
     out.check("symbolic gradient certified (start point + 30 random points)", cert.ok,
