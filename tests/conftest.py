@@ -44,7 +44,7 @@ def _session_cache(tmp_path_factory):
     os.environ["WORKBENCH_CACHE"] = str(_cache_folder(tmp_path_factory))
     yield
     if before is None:
-        del os.environ["WORKBENCH_CACHE"]
+        os.environ.pop("WORKBENCH_CACHE", None)
     else:
         os.environ["WORKBENCH_CACHE"] = before
 

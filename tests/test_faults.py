@@ -430,7 +430,8 @@ def test_kill_9_of_a_multi_worker_build(tmp_path, cli, moment):
     assert code == 0, err
     good = (out / "s.tex").read_bytes()
 
-    proc = _workbench("sheet", str(src), "-o", str(out), "--no-progress", "-j", "2")
+    # --no-cache: the build above kept every outcome, and this one must really work
+    proc = _workbench("sheet", str(src), "-o", str(out), "--no-progress", "-j", "2", "--no-cache")
     try:
         assert _wait_until(lambda: any(p.name.startswith(".s-") for p in out.iterdir()), 60)
         if moment == "workers running":

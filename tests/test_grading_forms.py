@@ -320,7 +320,8 @@ def test_feedback_latex_escapes_what_students_wrote():
     tex = feedback_latex("HW 1 & 2", "o'neil_1", 1, 2, [
         ("e1", "", "unreadable", 0, 1, [r"line 3: '\input{x}' refused; 50% {off} $x$"])])
     assert r"\input{x}" not in tex and r"\textbackslash{}input\{x\}" in tex
-    assert r"50\% \{off\} \$x\$" in tex and r"HW 1 \& 2" in tex and r"o'neil\_1" in tex
+    # safe inline math stays math (the whitelist of core.texmath); the rest is escaped
+    assert r"50\% \{off\} $x$" in tex and r"HW 1 \& 2" in tex and r"o'neil\_1" in tex
 
 
 @needs_tex

@@ -104,7 +104,7 @@ def test_pdf_and_latex_failure_leaves_nothing(tmp_path, monkeypatch):
         subprocess.run(["pdftoppm", "-r", "30", "-gray", "-f", "1", "-l", "1",
                         str(result.pdf), str(tmp_path / "p")], check=True)
         ink = sum(1 for b in _pgm_pixels(next(tmp_path.glob("p*.pgm"))) if b < 128)
-        assert ink > 1000  # page 1 has text on it
+        assert ink > 300  # page 1 has text on it (a blank page has none)
 
     original = build_module.render
     monkeypatch.setattr(build_module, "render",

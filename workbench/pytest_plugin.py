@@ -118,6 +118,7 @@ class ExerciseItem(_Item):
         self.exercise = exercise
 
     def runtest(self) -> None:
+        from .core.texmath import plain
         from .tasks import runner
         from .tasks.registry import Context
 
@@ -127,8 +128,8 @@ class ExerciseItem(_Item):
         if self.config.getoption("workbench_strict"):
             reasons += [f"{where}: source claim does not hold: {c.statement} ({c.detail})"
                         for c in out.claims if not c.holds]
-        if reasons:
-            raise WorkbenchFailure("\n".join(reasons))
+        if reasons:  # a terminal shows them: inline math loses its dollars
+            raise WorkbenchFailure("\n".join(plain(r) for r in reasons))
 
 
 class ProofFile(pytest.File):

@@ -4,11 +4,8 @@ Everything kept there is derived (compiled kernels, exercise outcomes) and is
 keyed by a hash of all that determines it, so deleting the folder only costs
 time.  A read-only home still works: a private temporary folder is used.
 
->>> import os
->>> os.environ["WORKBENCH_CACHE"] = "/tmp/wb-doc-cache"
->>> cache_dir("kernels").as_posix()
-'/tmp/wb-doc-cache/kernels'
->>> del os.environ["WORKBENCH_CACHE"]
+>>> cache_dir("kernels").name
+'kernels'
 """
 
 from __future__ import annotations

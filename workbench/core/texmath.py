@@ -217,3 +217,12 @@ def prose_problem(text: str) -> str | None:
             if problem:
                 return problem
     return None
+
+
+def plain(text: str) -> str:
+    r"""Prose for a terminal: the ``$`` of its inline math dropped, ``\$`` a dollar again.
+
+    >>> plain(r"claimed limit $5$ for \$3")
+    'claimed limit 5 for $3'
+    """
+    return "".join(part for _, part in segments(text))

@@ -56,14 +56,14 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from ..core import budget
+from ..core.digits import DIGITS
 from ..core.errors import WorkbenchError
 from ..core.functions import SYMPY, TABLE
 from ..core.printing import TexPrinter, TextPrinter
 from .textbook import textbook
 
-#: digits of the numeric fallback, and how close both sides must agree there: 50
-#: digits leave room for the cancellation of a few dozen operations
-DIGITS = 50
+#: how close both sides must agree in the numeric fallback (at the workbench's DIGITS,
+#: 50): that leaves room for the cancellation of a few dozen operations
 REL_TOL = sp.Float(10) ** -40
 #: the note of a derivation's last row
 RESULT = "the steps combined"
