@@ -100,3 +100,19 @@ def course_exercises(ids=None) -> dict:
 def course_exercise_tables() -> list[dict]:
     """The raw [[exercise]] tables of the four course documents."""
     return [t for f in course_files() for t in tomllib.loads(f.read_text())["exercise"]]
+
+
+def pgm_pixels(path: Path) -> bytes:
+    """The pixel bytes of a binary PGM (P5) file: past the magic, size and maxval fields."""
+    data = path.read_bytes()
+    fields, pos = [], 0
+    while len(fields) < 4:
+        while data[pos:pos + 1].isspace():
+            pos += 1
+        end = pos
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[pos:end])
+        pos = end
+    width, height = int(fields[1]), int(fields[2])
+    return data[pos + 1:pos + 1 + width * height]

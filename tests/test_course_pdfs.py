@@ -29,7 +29,7 @@ import pytest
 from workbench.sheets.build import LatexError, build_many, compile_pdf
 from workbench.sheets.editions import EDITIONS, STUDENT_EDITIONS, output_stem
 
-from .conftest import DOCUMENTS, course_files
+from .conftest import DOCUMENTS, course_files, pgm_pixels
 
 pytestmark = pytest.mark.slow
 
@@ -200,19 +200,3 @@ def page_inks(pdf: Path, prefix: Path) -> list[int]:
     pages = sorted(prefix.parent.glob(prefix.name + "-*.pgm"),
                    key=lambda p: int(p.stem.rsplit("-", 1)[1]))
     return [sum(1 for b in pgm_pixels(p) if b < 128) for p in pages]
-
-
-def pgm_pixels(path: Path) -> bytes:
-    """The pixel bytes of a binary PGM (P5) file: past the magic, size and maxval fields."""
-    data = path.read_bytes()
-    fields, pos = [], 0
-    while len(fields) < 4:
-        while data[pos:pos + 1].isspace():
-            pos += 1
-        end = pos
-        while not data[end:end + 1].isspace():
-            end += 1
-        fields.append(data[pos:end])
-        pos = end
-    width, height = int(fields[1]), int(fields[2])
-    return data[pos + 1:pos + 1 + width * height]

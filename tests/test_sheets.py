@@ -14,7 +14,7 @@ from workbench.sheets.build import build
 from workbench.sheets.latex import escape
 from workbench.tasks import loader
 
-from .conftest import ROOT
+from .conftest import ROOT, pgm_pixels
 
 
 def write(tmp_path, body: str) -> Path:
@@ -103,7 +103,7 @@ def test_pdf_and_latex_failure_leaves_nothing(tmp_path, monkeypatch):
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-r", "30", "-gray", "-f", "1", "-l", "1",
                         str(result.pdf), str(tmp_path / "p")], check=True)
-        ink = sum(1 for b in _pgm_pixels(next(tmp_path.glob("p*.pgm"))) if b < 128)
+        ink = sum(1 for b in pgm_pixels(next(tmp_path.glob("p*.pgm"))) if b < 128)
         assert ink > 300  # page 1 has text on it (a blank page has none)
 
     original = build_module.render
@@ -112,19 +112,3 @@ def test_pdf_and_latex_failure_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(build_module.LatexError, match="Undefined control sequence|Emergency"):
         build(ROOT / "exercises" / "beale.toml", tmp_path / "bad", pdf=True, progress=False)
     assert not any((tmp_path / "bad").glob("*.tex")) and not any((tmp_path / "bad").glob("*.pdf"))
-
-
-def _pgm_pixels(path: Path) -> bytes:
-    """The pixel bytes of a binary PGM (P5) file: past the magic, size and maxval fields."""
-    data = path.read_bytes()
-    fields, pos = [], 0
-    while len(fields) < 4:
-        while data[pos:pos + 1].isspace():
-            pos += 1
-        end = pos
-        while not data[end:end + 1].isspace():
-            end += 1
-        fields.append(data[pos:end])
-        pos = end
-    width, height = int(fields[1]), int(fields[2])
-    return data[pos + 1:pos + 1 + width * height]

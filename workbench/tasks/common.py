@@ -115,14 +115,16 @@ def fmt(x: float) -> str:
     return inline_math(latex_number(x, 2)) if x == x else "n/a"
 
 
+#: A gradient certificate's references, by key, as the instructor's checks name them.
+REFERENCES = {"autodiff": "JAX autodiff (float64)",
+              "finite_difference": "finite differences (Richardson)",
+              "high_precision": "mpmath, 50 digits"}
+
+
 def certificate_checks(out, cert: Certificate, what: str) -> None:
     """The certificate as one check per reference (instructor matter), not a table on the page."""
-    t = cert.tolerances
-    for key, name, tol in (("autodiff", "JAX autodiff (float64)", t["autodiff"]),
-                           ("finite_difference", "finite differences (Richardson)",
-                            t["finite_difference"]),
-                           ("high_precision", "mpmath, 50 digits", t["high_precision"])):
-        err = cert.max_rel_error.get(key, float("nan"))
+    for key, name in REFERENCES.items():
+        err, tol = cert.max_rel_error.get(key, float("nan")), cert.tolerances[key]
         out.check(f"{what} against {name}", err == err and err <= tol,
                   f"max. mixed rel. error {fmt(err)} (tolerance {fmt(tol)}), "
                   f"{cert.points_checked} points")
@@ -134,15 +136,12 @@ def verification_table(cert: Certificate, what: str = "gradient and Hessian") ->
     The table names the tools, so only the instructor edition prints it.
     """
     t = cert.tolerances
-    rows = [
-        ["JAX autodiff (float64)", fmt(cert.max_rel_error.get("autodiff", float("nan"))),
-         fmt(t["autodiff"])],
-        ["finite differences (Richardson)",
-         fmt(cert.max_rel_error.get("finite_difference", float("nan"))),
-         f"{fmt(t['finite_difference'])} / {fmt(t['finite_difference_hessian'])} (Hessian)"],
-        ["mpmath, 50 digits (ground truth)",
-         fmt(cert.max_rel_error.get("high_precision", float("nan"))), fmt(t["high_precision"])],
-    ]
+    shown = {"autodiff": ("", fmt(t["autodiff"])),
+             "finite_difference": ("", f"{fmt(t['finite_difference'])} / "
+                                       f"{fmt(t['finite_difference_hessian'])} (Hessian)"),
+             "high_precision": (" (ground truth)", fmt(t["high_precision"]))}
+    rows = [[name + shown[key][0], fmt(cert.max_rel_error.get(key, float("nan"))), shown[key][1]]
+            for key, name in REFERENCES.items()]
     verdict = "certified" if cert.ok else f"NOT certified ({cert.verdict})"
     return InstructorOnly([Table(
         ["reference", "max. mixed rel. error", "tolerance"], rows,
