@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from workbench.tasks import loader, runner
 from workbench.tasks.cache import OutcomeCache, decode, encode
 from workbench.tasks.model import Boxed, Figure, Math, Outcome, RawLatex, Steps, Table, Text
 from workbench.tasks.registry import Context
+
+from .conftest import ROOT
 
 SHEET = '''
 [sheet]
@@ -144,3 +147,12 @@ def test_sheet_rebuild_solves_only_the_edited_exercise(tmp_path, counted, cli):
     assert counted == ["a", "b", "b", "a", "b"]
     assert cli("sheet", str(path), "-o", out, "-j", "1", "--clear-cache")[0] == 0
     assert counted == ["a", "b", "b", "a", "b", "a", "b"]
+
+
+def test_the_code_left_out_of_the_key_is_the_layers_above_the_tasks():
+    # the layers contract is the one source: what it puts above tasks cannot change an outcome
+    layers = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"][
+        "contracts"][0]["layers"]
+    above = [m.strip() for layer in layers[:layers.index("tasks")] for m in layer.split("|")]
+    modules = {name.removesuffix(".py") for name in cache_module.ABOVE_TASKS} - {"__main__"}
+    assert modules == set(above)
