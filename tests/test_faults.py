@@ -253,6 +253,20 @@ def test_time_limit_aborts_with_an_error_and_installs_no_signal():
     assert budget.bounded(lambda: {"a": [1, 2]}, "a value") == {"a": [1, 2]}
 
 
+def test_external_tools_start_without_jax_fork_warnings():
+    # JAX warns at every fork once loaded; a sheet's progress output must stay clean
+    import warnings
+
+    from workbench.backends import jaxutil
+    from workbench.core.processes import run_group
+
+    jaxutil.jax().devices()  # JAX's threads run from here on
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert run_group(["true"], ".", 10).returncode == 0
+    assert [str(w.message) for w in seen] == []
+
+
 def test_simplify_is_chosen_by_size_not_time():
     import sympy as sp
 

@@ -23,6 +23,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import warnings
 from collections.abc import Sequence
 
 from .errors import WorkbenchError
@@ -77,9 +78,13 @@ def run_group(cmd: Sequence[str], cwd, seconds: float) -> subprocess.CompletedPr
 
     Raises :class:`ToolTimeout` naming the tool when the time runs out.
     """
-    proc = subprocess.Popen(list(cmd), cwd=cwd, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            errors="replace", preexec_fn=_new_group_dying_with_parent)
+    with warnings.catch_warnings():
+        # JAX warns at every fork that its threads do not survive one; this child only
+        # calls setsid and prctl before it execs the tool
+        warnings.simplefilter("ignore", RuntimeWarning)
+        proc = subprocess.Popen(list(cmd), cwd=cwd, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                errors="replace", preexec_fn=_new_group_dying_with_parent)
     try:
         out, _ = proc.communicate(timeout=seconds)
     except subprocess.TimeoutExpired:

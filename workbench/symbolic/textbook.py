@@ -7,15 +7,15 @@ textbook writes ``−46 sin 4t − 72 cos 4t``.  "Simplest" is made precise here
 * **candidates** — the raw result and what ``simplify``, ``trigsimp`` (also
   with Fu's products-to-sums rules), ``factor``, ``collect`` (in the free
   variables), ``expand_trig`` followed by ``trigsimp``, ``cancel`` and
-  ``together`` make of it (:data:`FORMS`), each
-  under the bounded simplifier's budget (:mod:`workbench.core.budget`: counted
-  operations decide whether a form is tried, a clock only aborts);
+  ``together`` make of it (:data:`FORMS`), all of a result's entries worked
+  out in one bounded step (:mod:`workbench.core.budget`: counted operations
+  decide whether a form is tried, a clock only aborts, with an error);
 * **the rule** — fewest operations (``sympy.count_ops``), ties broken by the
   shorter printed text, then by the order of :data:`FORMS`;
 * **certified** — a candidate counts only when its difference from the raw
   result simplifies exactly to 0.  A candidate that cannot be certified (the
-  difference does not simplify, or a form ran out of its budget) is dropped, so
-  the worst case is the raw result itself, never an uncertified form.
+  difference does not simplify) is dropped, so the worst case is the raw
+  result itself, never an uncertified form.
 
 >>> import sympy as sp
 >>> t = sp.Symbol("t", real=True)
@@ -29,12 +29,13 @@ textbook writes ``−46 sin 4t − 72 cos 4t``.  "Simplest" is made precise here
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import sympy as sp
+from sympy.functions.elementary.hyperbolic import HyperbolicFunction
+from sympy.functions.elementary.trigonometric import TrigonometricFunction
 
 from ..core import budget
-from ..core.errors import BudgetExceeded
 from ..core.printing import to_text
 
 
@@ -54,6 +55,12 @@ FORMS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "cancel": sp.cancel,
     "together": sp.together,
 }
+#: Forms that change only trigonometric and hyperbolic functions: on an expression
+#: without them each returns it unchanged, so they are not tried there.
+TRIG_FORMS = frozenset({"trigsimp", "trigsimp (Fu)", "expand_trig + trigsimp"})
+_TRIG = (TrigonometricFunction, HyperbolicFunction)
+#: forms already chosen in this process: expression -> (form, how)
+_chosen: dict[sp.Expr, tuple[sp.Expr, str]] = {}
 
 
 def _size(e: sp.Expr) -> tuple[int, int]:
@@ -62,13 +69,16 @@ def _size(e: sp.Expr) -> tuple[int, int]:
 
 
 def _candidates(expr: sp.Expr) -> list[tuple[str, sp.Expr]]:
-    """Every form of :data:`FORMS` that applies and finishes in its budget."""
+    """Every form of :data:`FORMS` that applies."""
     out = []
+    trig = expr.has(*_TRIG)
     for name, form in FORMS.items():
+        if name in TRIG_FORMS and not trig:
+            continue
         try:
-            out.append((name, budget.bounded(lambda form=form: form(expr), f"the {name} form")))
-        except (BudgetExceeded, sp.PolynomialError, NotImplementedError, ValueError, TypeError):
-            continue  # a form that does not apply, or runs away: not a candidate
+            out.append((name, form(expr)))
+        except (sp.PolynomialError, NotImplementedError, ValueError, TypeError):
+            continue  # a form that does not apply: not a candidate
     return out
 
 
@@ -77,25 +87,37 @@ def _certified(form: sp.Expr, raw: sp.Expr) -> bool:
     return d == 0 or budget.simplify(d) == 0
 
 
-def textbook_form(expr: sp.Expr) -> tuple[sp.Expr, str]:
-    """``(form, how)``: the textbook form and the form that gave it ("raw" if none was simpler).
-
-    Expressions over the simplifier's budget (:data:`~workbench.core.budget.SIMPLIFY_OPS`
-    operations), and those whose forms run out of time, stay as they are.
-    """
-    expr = sp.sympify(expr)
-    if not isinstance(expr, sp.Expr) or sp.count_ops(expr) > budget.SIMPLIFY_OPS:
+def _choose(expr: sp.Expr) -> tuple[sp.Expr, str]:
+    # an atom has no operation to save and no shorter spelling
+    if not isinstance(expr, sp.Expr) or expr.is_Atom or sp.count_ops(expr) > budget.SIMPLIFY_OPS:
         return expr, "raw"
-    best, how = expr, "raw"
     for name, form in sorted(_candidates(expr), key=lambda c: _size(c[1])):
-        if _size(form) >= _size(best):
+        if _size(form) >= _size(expr):
             break
-        try:
-            if _certified(form, expr):
-                return form, name
-        except BudgetExceeded:
-            continue  # not certified in time: not shown
-    return best, how
+        if _certified(form, expr):
+            return form, name
+    return expr, "raw"
+
+
+def textbook_forms(exprs: Sequence[sp.Expr]) -> list[tuple[sp.Expr, str]]:
+    """``(form, how)`` for each expression: its textbook form and the form that gave it.
+
+    ``how`` is "raw" when no form was simpler; expressions over the simplifier's
+    budget (:data:`~workbench.core.budget.SIMPLIFY_OPS` operations) stay as they
+    are.  All of them are worked out in one bounded step: a runaway aborts with
+    :class:`~workbench.core.errors.BudgetExceeded`, it never changes a form.
+    """
+    exprs = [sp.sympify(e) for e in exprs]
+    todo = list(dict.fromkeys(e for e in exprs if e not in _chosen))
+    if todo:
+        found = budget.bounded(lambda: [_choose(e) for e in todo], "the textbook forms")
+        _chosen.update(zip(todo, found, strict=True))
+    return [_chosen[e] for e in exprs]
+
+
+def textbook_form(expr: sp.Expr) -> tuple[sp.Expr, str]:
+    """``(form, how)`` for one expression (see :func:`textbook_forms`)."""
+    return textbook_forms([expr])[0]
 
 
 def textbook(expr: sp.Expr) -> sp.Expr:
@@ -108,6 +130,11 @@ def textbook(expr: sp.Expr) -> sp.Expr:
     return textbook_form(expr)[0]
 
 
+def textbook_all(exprs: Sequence[sp.Expr]) -> list[sp.Expr]:
+    """Each of ``exprs`` in textbook form, worked out together in one bounded step."""
+    return [form for form, _ in textbook_forms(exprs)]
+
+
 def textbook_matrix(m: sp.MatrixBase) -> sp.MatrixBase:
     """Each entry of ``m`` in textbook form."""
-    return m.applyfunc(textbook)
+    return type(m)(m.rows, m.cols, textbook_all(list(m)))

@@ -26,7 +26,7 @@ from ..core.printing import (
 )
 from ..plots import figures as plots
 from ..symbolic import calculus
-from ..symbolic.textbook import textbook, textbook_matrix
+from ..symbolic.textbook import textbook_all, textbook_matrix
 from . import derivation
 from .common import claim_text, expr_and_vars, field_expr, parse_at, verification_table
 from .model import Boxed, Figure, Math, Outcome, Steps, Table, Text
@@ -92,7 +92,7 @@ def derive(ex: Exercise, ctx: Context) -> Outcome:
     grad = calculus.gradient(f, names)
     if ex.fields.get("simplify"):
         grad = [sp.simplify(g) for g in grad]
-    shown = [textbook(g) for g in grad]  # each certified equal to its derivative
+    shown = textbook_all(grad)  # each certified equal to its derivative
     out.add(_grad_steps(names, shown))
     H = calculus.hessian(f, names) if ex.fields.get("hessian") else None
     if H is not None:
