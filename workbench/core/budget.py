@@ -145,3 +145,28 @@ def simplify(expr, max_ops: int = SIMPLIFY_OPS):
     if sp.count_ops(expr) > max_ops:
         return expr
     return bounded(lambda: sp.simplify(expr), "simplify")
+
+
+def vanishes(expr, max_ops: int = SIMPLIFY_OPS) -> bool:
+    """Whether ``expr`` is provably 0: it expands to 0, or :func:`simplify` makes it 0.
+
+    Expansion comes first: it is exact and cheap, and it settles polynomials and
+    most derivative identities, where ``simplify`` would try a dozen strategies.
+    Only the expansion's verdict "0" is taken; anything else goes to
+    ``simplify``, so the answer is never weaker than :func:`simplify`'s.  Like
+    it, expressions of more than ``max_ops`` operations are not tried (False).
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> vanishes((x + 1)**2 - x**2 - 2*x - 1), vanishes(sp.sin(x)**2 + sp.cos(x)**2 - 1)
+    (True, True)
+    >>> vanishes(x - 1)
+    False
+    """
+    import sympy as sp
+
+    if expr == 0:
+        return True
+    if sp.count_ops(expr) > max_ops:
+        return False
+    return bounded(lambda: sp.expand(expr) == 0 or sp.simplify(expr) == 0, "simplify")

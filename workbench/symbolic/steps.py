@@ -420,8 +420,7 @@ def _combine(steps: list[Step], x: sp.Symbol) -> sp.Expr:
 
 def equal(a: sp.Expr, b: sp.Expr) -> str | None:
     """How ``a = b`` was established ("exact", "numeric …"), or None where it fails."""
-    d = a - b
-    if d == 0 or budget.simplify(d) == 0:
+    if budget.vanishes(a - b):
         return "exact"
     return _numeric_equal(a, b)
 

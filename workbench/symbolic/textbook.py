@@ -83,8 +83,7 @@ def _candidates(expr: sp.Expr) -> list[tuple[str, sp.Expr]]:
 
 
 def _certified(form: sp.Expr, raw: sp.Expr) -> bool:
-    d = form - raw
-    return d == 0 or budget.simplify(d) == 0
+    return budget.vanishes(form - raw)
 
 
 def _choose(expr: sp.Expr) -> tuple[sp.Expr, str]:
