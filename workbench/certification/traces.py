@@ -110,6 +110,12 @@ def _jax_function(graph: Graph) -> Callable | None:
     return None
 
 
+def _program(graph: Graph, fn: Callable) -> Callable:
+    """``fn`` compiled once where F is SymPy's source; a user's own Python function runs
+    op by op instead (it may branch on its values, which a compiled trace cannot)."""
+    return jaxutil.jit_reference(fn) if graph.source is not None else fn
+
+
 def _floats(graph: Graph, values: Mapping) -> np.ndarray:
     return np.array([float(sp.N(sp.sympify(getattr(values[v], "v", values[v])), 20))
                      for v in graph.variables])
@@ -176,12 +182,11 @@ def _check_jax(trace: Trace, got, what: str) -> Agreement:
     x = jnp.asarray(_floats(graph, trace.point))
     if trace.mode == "forward":
         d = jnp.asarray(_floats(graph, trace.seed))
-        ref = np.asarray(jax.jvp(F, (x,), (d,))[1])
+        ref = np.asarray(_program(graph, lambda x, d: jax.jvp(F, (x,), (d,))[1])(x, d))
         name = f"{what} equals jax.jvp"
     else:
         u = jnp.asarray([float(sp.N(c, 20)) for c in trace.cotangent])
-        _, pullback = jax.vjp(F, x)
-        ref = np.asarray(pullback(u)[0])
+        ref = np.asarray(_program(graph, lambda x, u: jax.vjp(F, x)[1](u)[0])(x, u))
         name = f"{what} equals jax.vjp"
     return _compare(name, got, [float(r) for r in ref], tolerance("trace_jax"), _show)
 
@@ -259,7 +264,8 @@ def check_hvp(graph: Graph, point: Mapping, result: HVP, algebra_name: str | Non
         def f(x):
             return F(x)[0]
 
-        ref = jax.grad(lambda x: jnp.vdot(jax.grad(f)(x), v))(jnp.asarray(_floats(graph, pt)))
+        hvp = _program(graph, lambda x, v: jax.grad(lambda y: jnp.vdot(jax.grad(f)(y), v))(x))
+        ref = hvp(jnp.asarray(_floats(graph, pt)), v)
         out.append(_compare("HVP equals JAX grad of ⟨∇f, d⟩", got,
                             [float(r) for r in np.asarray(ref)], tolerance("trace_jax"), _show))
     return out

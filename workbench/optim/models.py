@@ -470,8 +470,8 @@ def gradient_check(mlp: MLP, X: np.ndarray, Y: np.ndarray, h: float = 1e-6) -> G
     mlp.set_flat(theta)
     jax = jaxutil.jax()
     jnp = jaxutil.jnp()
-    g_jax = np.asarray(jax.grad(_jax_loss(mlp.sizes))(jnp.asarray(theta), jnp.asarray(X),
-                                                      jnp.asarray(Y)))
+    grad = jaxutil.jit_reference(jax.grad(_jax_loss(mlp.sizes)))
+    g_jax = np.asarray(grad(jnp.asarray(theta), jnp.asarray(X), jnp.asarray(Y)))
     return GradCheck(_rel(g, fd), _rel(g, g_jax), len(theta), mlp.kink_margin(X), h)
 
 

@@ -385,7 +385,7 @@ def _points(ex: Exercise, out: Outcome, d: Derivation) -> None:
         g = f
         for _ in range(k):
             g = jax.grad(g)
-        columns.append((k, value, g))
+        columns.append((k, value, jaxutil.jit_reference(g)))  # compiled once for all points
     rows = []
     for raw in ex.fields["points"]:
         t = float(_value(raw, ex.where("points")))
