@@ -51,6 +51,7 @@ from sympy.printing.numpy import NumPyPrinter
 from ..core.errors import InputError
 from ..symbolic import fastdiff
 from ..symbolic.calculus import Vars, symbols
+from . import cse_numpy
 
 BACKENDS = ("auto", "numpy", "fused", "jax", "mpmath", "cupy")
 
@@ -155,11 +156,18 @@ def _lambdify_sparse(flat, xs, modules, sets=None):
 def _lambdify(xs, exprs, modules):
     """``lambdify(xs, exprs, cse=True)``; from :data:`FAST_CSE_MIN` expressions, SymEngine's CSE.
 
-    The common subexpressions are found first and lambdify is handed the
-    reduced expressions: it then walks and prints small trees only.
+    At that size the common subexpressions are found by SymEngine and the NumPy
+    code is printed straight from SymEngine's result
+    (:mod:`workbench.backends.cse_numpy`), never converted back to SymPy.
+    Where that printer has no rule for a node, SymEngine's result goes back to
+    SymPy (:func:`workbench.symbolic.fastdiff.cse`) and lambdify prints the
+    reduced expressions: small trees only.
     """
     if len(exprs) < FAST_CSE_MIN or modules != "numpy":
         return sp.lambdify(xs, exprs, modules=modules, cse=True)
+    printed = cse_numpy.numpy_function(xs, exprs)
+    if printed is not None:
+        return printed
     subs, reduced = fastdiff.cse(exprs)
     # lambdify's own printer, without sorting the terms of every sum (seconds at this size)
     printer = NumPyPrinter({"fully_qualified_modules": False, "inline": True,
