@@ -40,6 +40,7 @@ random points.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -127,7 +128,7 @@ def _lambdify_sparse(flat, xs, modules, sets=None):
     each entry's free symbols, when the caller has them already.
     """
     sets = fastdiff.symbol_sets(flat) if sets is None else sets
-    live = [k for k, s in enumerate(sets) if s]
+    live = list(itertools.compress(range(len(flat)), sets))  # C speed: 10⁶ entries
     # a large symmetric Hessian holds each off-diagonal entry twice (one object): print it once
     slot = {}
     if len(live) >= FAST_CSE_MIN:
@@ -135,10 +136,13 @@ def _lambdify_sparse(flat, xs, modules, sets=None):
             slot.setdefault(id(flat[k]), len(slot))
     if len(live) == len(flat) and len(slot) in (0, len(live)):
         return _lambdify(xs, flat, modules)
-    by_id = {id(e): e for e, s in zip(flat, sets, strict=True) if not s}  # no hashing 10⁶ zeros
+    ids = list(map(id, flat))  # distinct entries by id: no hashing 10⁶ zeros
+    sets_by_id = dict(zip(ids, sets, strict=True))
+    by_id = {i: e for i, e in dict(zip(ids, flat, strict=True)).items() if not sets_by_id[i]}
     distinct = list(dict.fromkeys(by_id.values()))
     values = dict(zip(distinct, sp.lambdify([], distinct, modules=modules)(), strict=True))
-    by_id = {i: values[e] for i, e in by_id.items()}  # looked up by id at every call
+    # every constant entry's value, in place once; the varying ones are filled in per call
+    constants = list(map({i: values[e] for i, e in by_id.items()}.get, ids))
     if slot:
         printed = list({id(flat[k]): flat[k] for k in live}.values())  # in slot order
         where = {k: slot[id(flat[k])] for k in live}
@@ -147,8 +151,12 @@ def _lambdify_sparse(flat, xs, modules, sets=None):
     varying = _lambdify(xs, printed, modules) if live else None
 
     def fn(*args):
-        got = varying(*args) if live else []
-        return [got[where[k]] if k in where else by_id[id(e)] for k, e in enumerate(flat)]
+        out = constants.copy()
+        if live:
+            got = varying(*args)
+            for k, j in where.items():
+                out[k] = got[j]
+        return out
 
     return fn
 

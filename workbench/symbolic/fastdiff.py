@@ -273,8 +273,12 @@ def symbol_sets(exprs: Sequence[sp.Expr]) -> list[frozenset]:
     >>> symbol_sets([x + y, sp.Integer(2)]) == [{x, y}, set()]
     True
     """
-    memo: dict[int, frozenset] = {}  # by id: the nodes are alive in exprs, and SymPy's hash
-    for e in exprs:                  # is a Python call (a million zeros cost seconds)
+    # by id: the nodes are alive in exprs, and SymPy's hash is a Python call (a million
+    # zeros cost seconds); ids and the distinct nodes gathered at C speed, not in a loop
+    exprs = list(exprs)
+    ids = list(map(id, exprs))
+    memo: dict[int, frozenset] = {}
+    for e in dict(zip(ids, exprs, strict=True)).values():
         if id(e) in memo:
             continue
         stack = [e]
@@ -291,7 +295,7 @@ def symbol_sets(exprs: Sequence[sp.Expr]) -> list[frozenset]:
             # Add, Mul, Pow and function applications bind no variable (an Integral does)
             memo[id(node)] = (frozenset().union(*(memo[id(a)] for a in node.args))
                               if isinstance(node, _NO_BINDING) else frozenset(node.free_symbols))
-    return [memo[id(e)] for e in exprs]
+    return list(map(memo.__getitem__, ids))
 
 
 def to_symengine(exprs: Sequence[sp.Expr]) -> list | None:
