@@ -14,7 +14,11 @@ parser, never from raw user text):
   it saves), the fused kernel for large ones (built on first use), JAX when no C
   compiler is present.  Always returns NumPy arrays.
 * ``numpy``  - NumPy with common-subexpression elimination: one temporary array
-  per operation.
+  per operation.  From :data:`FAST_CSE_MIN` varying entries on (a gradient or
+  Hessian at scale) the code is printed straight from the expressions'
+  SymEngine form, each shared subtree computed once
+  (:mod:`workbench.backends.cse_numpy`): seconds faster than SymPy's ``cse``
+  and printer, with SymPy's path kept for functions outside that printer's table.
 * ``fused``  - one generated C loop over the points computing every output
   (:mod:`workbench.backends.fused`): SIMD, all cores, memory traffic = inputs + outputs.
 * ``jax``    - the same formulas under ``jax.jit`` (float64; XLA fuses them).
@@ -60,10 +64,10 @@ BACKENDS = ("auto", "numpy", "fused", "jax", "mpmath", "cupy")
 #: it NumPy's per-call overhead is small and no kernel needs building.
 AUTO_MIN_POINTS = 32768
 
-#: From this many varying expressions on, the NumPy code's common subexpressions
-#: are found by SymEngine (:func:`workbench.symbolic.fastdiff.cse`): SymPy's own
-#: ``cse`` grows faster than linearly (seconds at a few hundred Hessian entries,
-#: minutes at thousands).  Below, SymPy's, so small results print as before.
+#: From this many varying expressions on, the NumPy code is printed from SymEngine
+#: (:mod:`workbench.backends.cse_numpy`, else :func:`workbench.symbolic.fastdiff.cse`):
+#: SymPy's own ``cse`` grows faster than linearly (seconds at a few hundred Hessian
+#: entries, minutes at thousands).  Below, SymPy's, so small results print as before.
 FAST_CSE_MIN = 200
 
 
@@ -162,12 +166,12 @@ def _lambdify_sparse(flat, xs, modules, sets=None):
 
 
 def _lambdify(xs, exprs, modules):
-    """``lambdify(xs, exprs, cse=True)``; from :data:`FAST_CSE_MIN` expressions, SymEngine's CSE.
+    """``lambdify(xs, exprs, cse=True)``; from :data:`FAST_CSE_MIN` expressions, from SymEngine.
 
-    At that size the common subexpressions are found by SymEngine and the NumPy
-    code is printed straight from SymEngine's result
+    At that size the NumPy code is printed straight from the expressions'
+    SymEngine form, each shared subtree computed once
     (:mod:`workbench.backends.cse_numpy`), never converted back to SymPy.
-    Where that printer has no rule for a node, SymEngine's result goes back to
+    Where that printer has no rule for a node, SymEngine's CSE goes back to
     SymPy (:func:`workbench.symbolic.fastdiff.cse`) and lambdify prints the
     reduced expressions: small trees only.
     """
