@@ -122,25 +122,26 @@ class CSEPrinter:
         return f"{name}({self.doprint(node.args[0])})", _ATOM
 
     def _print_Add(self, node) -> tuple[str, int]:
-        text = ""
+        pieces = []
         for term in node.args:
             negative, magnitude = (False, term) if term in self.names else _split_sign(term)
-            piece = self._wrap(magnitude, _ADD + 1) if negative else self._wrap(term, _ADD)
-            if not text:
-                text = f"-{piece}" if negative else piece
+            if negative:
+                pieces += [" - ", self._wrap(magnitude, _ADD + 1)]
             else:
-                text += f" - {piece}" if negative else f" + {piece}"
-        return text, _ADD
+                pieces += [" + ", self._wrap(term, _ADD)]
+        first = "-" if pieces[0] == " - " else ""
+        return first + "".join(pieces[1:]), _ADD
 
     def _print_Mul(self, node) -> tuple[str, int]:
         negative, magnitude = _split_sign(node)
         top, bottom = _numerator_denominator(magnitude, self.names)
         num = "*".join(self._wrap(f, _MUL) for f in top) if top else "1"
         if bottom:
-            den = bottom[0] if len(bottom) == 1 else None
-            den_text = self._wrap(den, _POW) if den is not None else \
-                "(" + "*".join(self._wrap(f, _MUL) for f in bottom) + ")"
-            num = f"{num}/{den_text}"
+            if len(bottom) == 1:  # a/b**2, a/sqrt(b), a/(b + c)
+                den = self._wrap(bottom[0], _POW)
+            else:
+                den = "(" + "*".join(self._wrap(f, _MUL) for f in bottom) + ")"
+            num = f"{num}/{den}"
         return (f"-{num}", _ADD) if negative else (num, _MUL)
 
     def _print_Pow(self, node) -> tuple[str, int]:
