@@ -9,8 +9,10 @@ cleared first so no step reuses another's work:
 * **derive** - :func:`workbench.symbolic.fastdiff.derivatives` (sparsity-aware, SymEngine
   when installed) for ∇f and H;
 * **compile** - :func:`workbench.backends.compile.compile` of ∇f and of H with the
-  default backend, ready to call (NumPy code; the fused kernel is built on the
-  first large batch and timed separately, from an empty kernel cache);
+  default backend, ready to call (NumPy code, from 200 varying entries on
+  printed straight from the SymEngine form of the entries, each shared subtree
+  computed once: :mod:`workbench.backends.cse_numpy`; the fused kernel is built
+  on the first large batch and timed separately, from an empty kernel cache);
 * **peak MiB** - the largest Python heap (``tracemalloc``) during derive + compile,
   measured in a separate pass since tracing slows Python down;
 * **SymPy path** - :func:`workbench.symbolic.calculus.gradient` + ``hessian`` (up

@@ -14,7 +14,11 @@ parser, never from raw user text):
   it saves), the fused kernel for large ones (built on first use), JAX when no C
   compiler is present.  Always returns NumPy arrays.
 * ``numpy``  - NumPy with common-subexpression elimination: one temporary array
-  per operation.
+  per operation.  From :data:`FAST_CSE_MIN` varying entries on (a gradient or
+  Hessian at scale) the code is printed straight from the expressions'
+  SymEngine form, each shared subtree computed once
+  (:mod:`workbench.backends.cse_numpy`): seconds faster than SymPy's ``cse``
+  and printer, with SymPy's path kept for functions outside that printer's table.
 * ``fused``  - one generated C loop over the points computing every output
   (:mod:`workbench.backends.fused`): SIMD, all cores, memory traffic = inputs + outputs.
 * ``jax``    - the same formulas under ``jax.jit`` (float64; XLA fuses them).
@@ -40,6 +44,7 @@ random points.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -51,6 +56,7 @@ from sympy.printing.numpy import NumPyPrinter
 from ..core.errors import InputError
 from ..symbolic import fastdiff
 from ..symbolic.calculus import Vars, symbols
+from . import cse_numpy
 
 BACKENDS = ("auto", "numpy", "fused", "jax", "mpmath", "cupy")
 
@@ -58,10 +64,10 @@ BACKENDS = ("auto", "numpy", "fused", "jax", "mpmath", "cupy")
 #: it NumPy's per-call overhead is small and no kernel needs building.
 AUTO_MIN_POINTS = 32768
 
-#: From this many varying expressions on, the NumPy code's common subexpressions
-#: are found by SymEngine (:func:`workbench.symbolic.fastdiff.cse`): SymPy's own
-#: ``cse`` grows faster than linearly (seconds at a few hundred Hessian entries,
-#: minutes at thousands).  Below, SymPy's, so small results print as before.
+#: From this many varying expressions on, the NumPy code is printed from SymEngine
+#: (:mod:`workbench.backends.cse_numpy`, else :func:`workbench.symbolic.fastdiff.cse`):
+#: SymPy's own ``cse`` grows faster than linearly (seconds at a few hundred Hessian
+#: entries, minutes at thousands).  Below, SymPy's, so small results print as before.
 FAST_CSE_MIN = 200
 
 
@@ -126,7 +132,7 @@ def _lambdify_sparse(flat, xs, modules, sets=None):
     each entry's free symbols, when the caller has them already.
     """
     sets = fastdiff.symbol_sets(flat) if sets is None else sets
-    live = [k for k, s in enumerate(sets) if s]
+    live = list(itertools.compress(range(len(flat)), sets))  # C speed: 10⁶ entries
     # a large symmetric Hessian holds each off-diagonal entry twice (one object): print it once
     slot = {}
     if len(live) >= FAST_CSE_MIN:
@@ -134,10 +140,13 @@ def _lambdify_sparse(flat, xs, modules, sets=None):
             slot.setdefault(id(flat[k]), len(slot))
     if len(live) == len(flat) and len(slot) in (0, len(live)):
         return _lambdify(xs, flat, modules)
-    by_id = {id(e): e for e, s in zip(flat, sets, strict=True) if not s}  # no hashing 10⁶ zeros
+    ids = list(map(id, flat))  # distinct entries by id: no hashing 10⁶ zeros
+    sets_by_id = dict(zip(ids, sets, strict=True))
+    by_id = {i: e for i, e in dict(zip(ids, flat, strict=True)).items() if not sets_by_id[i]}
     distinct = list(dict.fromkeys(by_id.values()))
     values = dict(zip(distinct, sp.lambdify([], distinct, modules=modules)(), strict=True))
-    by_id = {i: values[e] for i, e in by_id.items()}  # looked up by id at every call
+    # every constant entry's value, in place once; the varying ones are filled in per call
+    constants = list(map({i: values[e] for i, e in by_id.items()}.get, ids))
     if slot:
         printed = list({id(flat[k]): flat[k] for k in live}.values())  # in slot order
         where = {k: slot[id(flat[k])] for k in live}
@@ -146,20 +155,31 @@ def _lambdify_sparse(flat, xs, modules, sets=None):
     varying = _lambdify(xs, printed, modules) if live else None
 
     def fn(*args):
-        got = varying(*args) if live else []
-        return [got[where[k]] if k in where else by_id[id(e)] for k, e in enumerate(flat)]
+        out = constants.copy()
+        if live:
+            got = varying(*args)
+            for k, j in where.items():
+                out[k] = got[j]
+        return out
 
     return fn
 
 
 def _lambdify(xs, exprs, modules):
-    """``lambdify(xs, exprs, cse=True)``; from :data:`FAST_CSE_MIN` expressions, SymEngine's CSE.
+    """``lambdify(xs, exprs, cse=True)``; from :data:`FAST_CSE_MIN` expressions, from SymEngine.
 
-    The common subexpressions are found first and lambdify is handed the
-    reduced expressions: it then walks and prints small trees only.
+    At that size the NumPy code is printed straight from the expressions'
+    SymEngine form, each shared subtree computed once
+    (:mod:`workbench.backends.cse_numpy`), never converted back to SymPy.
+    Where that printer has no rule for a node, SymEngine's CSE goes back to
+    SymPy (:func:`workbench.symbolic.fastdiff.cse`) and lambdify prints the
+    reduced expressions: small trees only.
     """
     if len(exprs) < FAST_CSE_MIN or modules != "numpy":
         return sp.lambdify(xs, exprs, modules=modules, cse=True)
+    printed = cse_numpy.numpy_function(xs, exprs)
+    if printed is not None:
+        return printed
     subs, reduced = fastdiff.cse(exprs)
     # lambdify's own printer, without sorting the terms of every sum (seconds at this size)
     printer = NumPyPrinter({"fully_qualified_modules": False, "inline": True,

@@ -273,8 +273,12 @@ def symbol_sets(exprs: Sequence[sp.Expr]) -> list[frozenset]:
     >>> symbol_sets([x + y, sp.Integer(2)]) == [{x, y}, set()]
     True
     """
-    memo: dict[int, frozenset] = {}  # by id: the nodes are alive in exprs, and SymPy's hash
-    for e in exprs:                  # is a Python call (a million zeros cost seconds)
+    # by id: the nodes are alive in exprs, and SymPy's hash is a Python call (a million
+    # zeros cost seconds); ids and the distinct nodes gathered at C speed, not in a loop
+    exprs = list(exprs)
+    ids = list(map(id, exprs))
+    memo: dict[int, frozenset] = {}
+    for e in dict(zip(ids, exprs, strict=True)).values():
         if id(e) in memo:
             continue
         stack = [e]
@@ -291,7 +295,37 @@ def symbol_sets(exprs: Sequence[sp.Expr]) -> list[frozenset]:
             # Add, Mul, Pow and function applications bind no variable (an Integral does)
             memo[id(node)] = (frozenset().union(*(memo[id(a)] for a in node.args))
                               if isinstance(node, _NO_BINDING) else frozenset(node.free_symbols))
-    return [memo[id(e)] for e in exprs]
+    return list(map(memo.__getitem__, ids))
+
+
+def to_symengine(exprs: Sequence[sp.Expr]) -> list | None:
+    """``exprs`` in SymEngine, each shared subtree converted once (a DAG stays a DAG).
+
+    The variables become SymEngine symbols of the same names.  None when the
+    expressions are not for SymEngine: SymEngine is missing, a function is
+    outside those SymEngine handles like SymPy (see :func:`engine_for`), or two
+    symbols share a name or one carries more than a name (SymEngine knows
+    symbols by name alone).
+
+    >>> x, y = sp.symbols("x y")
+    >>> to_symengine([(x + y)**2, sp.exp(x + y)])
+    [(x + y)**2, exp(x + y)]
+    >>> to_symengine([sp.Abs(x)]) is None
+    True
+    """
+    if not symengine_available():
+        return None
+    import symengine as se
+
+    memo: dict = {}
+    try:
+        converted = [_to_symengine(se, e, memo) for e in exprs]
+    except _NotForSymEngine:
+        return None
+    free = [node for node in memo if isinstance(node, sp.Symbol)]
+    if any(type(s) is not sp.Symbol for s in free) or len({str(s) for s in free}) != len(free):
+        return None
+    return converted
 
 
 def cse(exprs: Sequence[sp.Expr]) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp.Expr]]:
@@ -301,9 +335,9 @@ def cse(exprs: Sequence[sp.Expr]) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list
     SymEngine's takes a fraction of a second.  The subexpressions it names are
     fresh symbols (:class:`sympy.Dummy`), never one of the variables; the
     result evaluates to the same values (each reduced expression, with the
-    replacements substituted back in order, is the original one).  Without
-    SymEngine, or for expressions with functions outside those SymEngine
-    handles like SymPy (see :func:`engine_for`), SymPy's own ``cse``.
+    replacements substituted back in order, is the original one).  Where
+    SymEngine cannot take the expressions (:func:`to_symengine`), SymPy's own
+    ``cse``.
 
     >>> x, y = sp.symbols("x y")
     >>> subs, reduced = cse([(x + y)**2, sp.exp(x + y)])
@@ -311,18 +345,14 @@ def cse(exprs: Sequence[sp.Expr]) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list
     [(x + y)**2, exp(x + y)]
     """
     exprs = list(exprs)
-    free = set().union(*symbol_sets(exprs))
-    plain = all(type(s) is sp.Symbol for s in free) and len({str(s) for s in free}) == len(free)
-    if not (plain and symengine_available()):  # SymEngine knows symbols by name alone
+    converted = to_symengine(exprs)
+    if converted is None:
         return sp.cse(exprs)
     import symengine as se
 
+    found, reduced = se.cse(converted)
+    free = set().union(*symbol_sets(exprs))
     conv = _SymEngine(sp.Integer(0), sorted(free, key=str))
-    memo: dict = {}
-    try:
-        found, reduced = se.cse([_to_symengine(se, e, memo) for e in exprs])
-    except _NotForSymEngine:
-        return sp.cse(exprs)
     subs = []
     for name, value in found:  # a replacement is used only after it is defined
         fresh = sp.Dummy(str(name))
