@@ -22,7 +22,8 @@ cleared first so no step reuses another's work:
   structural) as the SymPy path's; beyond the SymPy path's sizes, as the sparse
   SymPy engine's (``fastdiff`` with ``engine="sympy"``, structurally identical to
   the SymPy path by construction and by the test suite); a numeric spot check
-  compares the compiled fused Hessian with the NumPy one at 1000 points.
+  compares the compiled fused Hessian with the NumPy one at up to 1000 points
+  (:func:`check_points`: at most 10⁷ Hessian values, 80 MB, at each n).
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ CALCULUS_MAX_N = {"Rosenbrock": 500, "log-sum-exp": 100}
 ROSENBROCK_SIZES, DENSE_SIZES = (10, 50, 100, 200, 500, 1000), (25, 50, 100)
 QUICK_ROSENBROCK_SIZES, QUICK_DENSE_SIZES = (4,), (3,)
 GOAL_N, GOAL_SECONDS, GOAL_SPEEDUP = 100, 1.0, 15.0
+#: Hessian values computed by each side of the numeric check, at most
+CHECK_VALUES = 10**7
 #: the issue's goals at scale: (function, n, seconds for derive + compile)
 SCALE_GOALS = [("Rosenbrock", 1000, 3.0), ("log-sum-exp", 100, 5.0)]
 
@@ -117,6 +120,11 @@ def _fused_build(cg, ch) -> float:
     return t
 
 
+def check_points(n: int) -> int:
+    """Points of the numeric check: 1000, or fewer so that n² Hessian values each stay 80 MB."""
+    return max(1, min(1000, CHECK_VALUES // n**2))
+
+
 def measure_n(n: int, repeats: int, sympy_max_n: int | None = None,
               function: str = "Rosenbrock") -> dict:
     """One row of B2: ``function`` (a key of :data:`FUNCTIONS`) in ``n`` variables."""
@@ -141,7 +149,7 @@ def measure_n(n: int, repeats: int, sympy_max_n: int | None = None,
         equal = equal and exactly_equal(H, H_sympy)
     t_build = _fused_build(cg, ch)
     rng = np.random.default_rng(n)
-    pts = [rng.uniform(-2, 2, 1000) for _ in xs]
+    pts = [rng.uniform(-2, 2, check_points(n)) for _ in xs]
     fused_h = ch.fn.build()(*pts)
     numpy_h = compile(H, xs, "numpy")(*pts)
     err = mixed_error(fused_h, numpy_h)
@@ -174,8 +182,9 @@ def run(sizes=ROSENBROCK_SIZES, repeats: int = 3, quick: bool = False, progress=
         "SymPy engine (fastdiff, engine='sympy')",
         "peak MiB counts the Python heap (tracemalloc): SymEngine's own C++ memory is not "
         "included",
-        "numeric check: fused kernel vs NumPy code, max mixed relative difference at 1000 "
-        "random points (both float64; the formulas are identical, differences are round-off)",
+        "numeric check: fused kernel vs NumPy code, max mixed relative difference at "
+        "min(1000, 10⁷/n²) random points (both float64; the formulas are identical, "
+        "differences are round-off)",
     ]
     section.notes.append(
         "identical: the same SymPy expressions (==); exactly equal: the same once exp(a + b) "
