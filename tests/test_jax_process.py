@@ -166,3 +166,38 @@ def test_derive_json_is_the_in_process_answer(cli_json):
     code, expected, _ = cli_json(*argv)
     assert code == 0
     assert json.loads(proc.stdout) == expected
+
+
+def test_an_unread_answer_is_skipped_not_taken(worker):
+    """A reference whose result was never asked for cannot answer the next one."""
+    f1, xs = _function("x**2*y")
+    f2, _ = _function("sigmoid(x)*y**3")
+    P = _points(2)
+    jax_process.reference(f1, xs, P, True, worker=worker)  # abandoned (its certify raised, say)
+    ref = jax_process.reference(f2, xs, P, True, worker=worker)
+    G, H = ref.result()
+    G0, H0 = jax_process.in_process(f2, xs, P, True)
+    assert ref.origin == "worker"
+    np.testing.assert_array_equal(G, G0)
+    np.testing.assert_array_equal(H, H0)
+
+
+def test_the_worker_answers_without_importing_sympy():
+    """A request on the worker's stdin, in a fresh interpreter: arrays back, no SymPy loaded."""
+    f, xs = _function("softplus(x)*y")
+    source, imports = jax_process.jax_source(f, xs)
+    P = _points(2, rows=3)
+    request = json.dumps({"id": 1, "source": source, "imports": imports, "n": 2, "rows": 3,
+                          "hessian": False}).encode() + b"\n" + P.tobytes()
+    script = ("import sys\n"
+              "from workbench.backends import jax_process\n"
+              "jax_process.main([])\n"
+              "print(sorted({'sympy', 'mpmath'} & set(sys.modules)), file=sys.stderr)\n")
+    proc = subprocess.run([sys.executable, "-c", script], input=request, capture_output=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.decode().strip().splitlines()[-1] == "[]"
+    head, body = proc.stdout.split(b"\n", 1)
+    assert json.loads(head) == {"id": 1, "ok": True, "shapes": [[3, 2]]}
+    G0, _ = jax_process.in_process(f, xs, P, False)
+    np.testing.assert_array_equal(np.frombuffer(body, dtype=np.float64).reshape(3, 2), G0)

@@ -121,7 +121,7 @@ def build(source: str, imports: Sequence[tuple[str, str]]) -> Callable:
     import importlib
 
     jax = jaxutil.jax()
-    namespace: dict = {"I": 1j, "jax": jax}
+    namespace: dict = {"I": 1j, "jax": jax, "Abs": abs}
     for mod, name in imports:
         if mod.split(".")[0] not in WORKER_MODULES:
             raise ImportError(f"printed code imports from {mod}, which the worker does not load")
@@ -138,29 +138,24 @@ def build(source: str, imports: Sequence[tuple[str, str]]) -> Callable:
 class Reference:
     """The autodiff reference of one certificate: :meth:`result` gives ``(G_ad, H_ad)``."""
 
-    def __init__(self, f, xs: Sequence, P: np.ndarray, with_hessian: bool, worker=None):
+    def __init__(self, f, xs: Sequence, P: np.ndarray, with_hessian: bool,
+                 worker: Worker | None = None):
         self._args = (f, list(xs), P, with_hessian)
-        self._worker = worker
-        self._sent: threading.Thread | None = None
-        self._failed = False
+        self._worker, self._request = worker, None
+        #: where the arrays came from, once :meth:`result` ran: "worker" or "in-process"
         self.origin: str | None = None
         if worker is not None:
             try:
                 code = jax_source(f, xs)
             except Exception:  # noqa: BLE001 - lambdify, run in-process, reports it
                 code = None
-            if code is None:
-                self._worker = None
-            else:
-                self._sent = worker.send(code, len(xs), P, with_hessian, self)
+            if code is not None:
+                self._request = worker.submit(code, len(xs), P, with_hessian)
 
     def result(self) -> Arrays:
-        """The arrays from the worker, or from this process when the worker could not give them.
-
-        Afterwards :attr:`origin` says which: ``"worker"`` or ``"in-process"``.
-        """
-        if self._worker is not None:
-            answer = self._worker.receive(self)
+        """The arrays from the worker, or from this process when the worker could not give them."""
+        if self._request is not None:
+            answer = self._worker.receive(self._request)
             if answer is not None:
                 self.origin = "worker"
                 return answer
@@ -169,7 +164,11 @@ class Reference:
 
 
 class Worker:
-    """A worker process that imports JAX at once and computes :func:`autodiff` on request."""
+    """A worker process that imports JAX at once and computes :func:`autodiff` on request.
+
+    Requests are numbered; the worker answers them in order, and :meth:`receive`
+    reads past the answers of requests whose results were never asked for.
+    """
 
     def __init__(self):
         # the same environment, with this workbench first on the path: the worker runs this code
@@ -180,45 +179,58 @@ class Worker:
             [sys.executable, "-m", __name__, str(os.getpid())], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         self.broken = False
-        self._lock = threading.Lock()
+        self._sent = 0       # requests written (or being written)
+        self._answered = 0   # answers read
+        self._writer: threading.Thread | None = None
+        self._write_failed = False
 
-    def send(self, code, n: int, P: np.ndarray, with_hessian: bool, ref: Reference):
-        """Write one request in a thread (a large one must not wait for the worker's import)."""
+    def submit(self, code: tuple[str, list], n: int, P: np.ndarray, with_hessian: bool) -> int:
+        """Send one request; its number.  Written by a thread: a large request must not
+        wait, blocked on a full pipe, for the worker to finish importing JAX."""
         import numpy as np
 
         source, imports = code
         P = np.ascontiguousarray(P, dtype=np.float64)
-        header = json.dumps({"source": source, "imports": imports, "n": n, "rows": len(P),
-                             "hessian": bool(with_hessian)}).encode() + b"\n"
+        self._sent += 1
+        header = {"id": self._sent, "source": source, "imports": imports, "n": n,
+                  "rows": len(P), "hessian": bool(with_hessian)}
+        message = json.dumps(header).encode() + b"\n" + P.tobytes()
+        previous = self._writer
 
         def write():
+            if previous is not None:
+                previous.join()  # requests reach the worker in their order
             try:
-                with self._lock:
-                    self.proc.stdin.write(header + P.tobytes())
-                    self.proc.stdin.flush()
+                self.proc.stdin.write(message)
+                self.proc.stdin.flush()
             except Exception:  # noqa: BLE001 - a dead worker: the caller computes in-process
-                ref._failed = True
+                self._write_failed = True
 
-        thread = threading.Thread(target=write, name="workbench-jax-request", daemon=True)
-        thread.start()
-        return thread
+        self._writer = threading.Thread(target=write, name="workbench-jax-request", daemon=True)
+        self._writer.start()
+        return self._sent
 
-    def receive(self, ref: Reference) -> Arrays | None:
-        """The answer to ``ref``'s request, or None (and the worker retired) on any failure."""
-        if self.broken:
+    def receive(self, request: int) -> Arrays | None:
+        """The answer to ``request``, or None: the worker could not compute it, or is gone
+        (and then retired: later references are computed in this process)."""
+        if self.broken or request <= self._answered:
             return None
-        ref._sent.join()
+        self._writer.join()
         try:
-            if ref._failed:
+            if self._write_failed:
                 raise OSError("request not sent")
-            reply = json.loads(self.proc.stdout.readline())
-            if not reply.get("ok"):
-                return None  # this function only: the worker still serves the next one
-            arrays = [_read_array(self.proc.stdout, shape) for shape in reply["shapes"]]
-            return arrays[0], (arrays[1] if len(arrays) > 1 else None)
+            while self._answered < request:
+                reply = json.loads(self.proc.stdout.readline())
+                arrays = [_read_array(self.proc.stdout, shape) for shape in reply["shapes"]]
+                self._answered += 1
+                if reply["id"] != self._answered:
+                    raise ValueError("answers out of order")
         except Exception:  # noqa: BLE001 - EOF, a killed worker, a garbled reply
             self.close()
             return None
+        if not reply["ok"]:
+            return None  # this function only: the worker still serves the next one
+        return arrays[0], (arrays[1] if len(arrays) > 1 else None)
 
     def close(self) -> None:
         """End the worker now: it holds nothing worth waiting for (it may still be importing)."""
@@ -312,11 +324,15 @@ def _serve(requests, answers) -> None:
         P = np.frombuffer(data, dtype=np.float64).reshape(rows, n)
         try:
             G, H = autodiff(build(req["source"], req["imports"]), n, P, req["hessian"])
-            arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in (G, H) if a is not None]
-            head = {"ok": True, "shapes": [list(a.shape) for a in arrays]}
+            arrays = [np.ascontiguousarray(a) for a in (G, H) if a is not None]
+            if any(a.dtype != np.float64 for a in arrays):
+                raise TypeError("the reference is not float64")  # sent as float64 bytes
+            head = {"id": req["id"], "ok": True, "shapes": [list(a.shape) for a in arrays]}
             body = b"".join(a.tobytes() for a in arrays)
         except Exception as exc:  # noqa: BLE001 - the parent computes this one itself
-            head, body = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}, b""
+            head = {"id": req["id"], "ok": False, "shapes": [],
+                    "error": f"{type(exc).__name__}: {exc}"}
+            body = b""
         answers.write(json.dumps(head).encode() + b"\n" + body)
         answers.flush()
 
