@@ -262,7 +262,7 @@ def start() -> Worker | None:
     if _worker is None and "jax" not in sys.modules:
         try:
             _worker = Worker()
-        except OSError:
+        except Exception:  # noqa: BLE001 - no interpreter to start, no processes left: in-process
             return None
         atexit.register(_worker.close)
     return _worker
