@@ -201,3 +201,19 @@ def test_the_worker_answers_without_importing_sympy():
     assert json.loads(head) == {"id": 1, "ok": True, "shapes": [[3, 2]]}
     G0, _ = jax_process.in_process(f, xs, P, False)
     np.testing.assert_array_equal(np.frombuffer(body, dtype=np.float64).reshape(3, 2), G0)
+
+
+def test_a_worker_that_cannot_start_leaves_the_reference_in_process(monkeypatch):
+    def cannot_start():
+        raise OSError("no processes left")
+
+    monkeypatch.setattr(jax_process, "Worker", cannot_start)
+    monkeypatch.delitem(sys.modules, "jax", raising=False)  # as in a fresh command
+    with jax_process.started() as worker:
+        assert worker is None
+        monkeypatch.undo()
+        f, xs = _function("x**2*y")
+        P = _points(2)
+        ref = jax_process.reference(f, xs, P, True)
+        np.testing.assert_array_equal(ref.result()[0], jax_process.in_process(f, xs, P, True)[0])
+        assert ref.origin == "in-process"
