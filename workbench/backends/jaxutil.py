@@ -5,9 +5,11 @@ results they check, so 64-bit floats are switched on before first use.
 
 Importing JAX and starting its CPU client take longer than importing SymPy and
 deriving a small gradient; :func:`preload` starts both in a background thread,
-so a command that will certify its result (``workbench derive``) pays for
-them while SymPy works.  The reference is the same JAX, configured the same
-way: only the moment it loads changes.
+so a command that will certify its result (``workbench matrix``) pays for them
+while SymPy works.  The reference is the same JAX, configured the same way:
+only the moment it loads changes.  The import holds Python's global lock most
+of its time, so a thread overlaps it only in part; ``workbench derive`` imports
+JAX in a worker process instead (:mod:`.jax_process`).
 
 >>> preload(); jax().config.jax_enable_x64
 True

@@ -33,7 +33,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..backends import jaxutil
+from ..backends import jax_process
 from ..backends.compile import compile
 from ..core import limits
 from ..core.errors import DomainError
@@ -200,18 +200,13 @@ def certify(
     G_sym = np.moveaxis(np.asarray(gc(*cols)), 0, -1)          # (N, n)
     H_sym = np.moveaxis(np.asarray(hc(*cols)), (0, 1), (-2, -1)) if hc else None
 
-    jax, jnp = jaxutil.jax(), jaxutil.jnp()
-    fj = sp.lambdify(xs, f, modules="jax")
-    scalar = lambda v: fj(*[v[i] for i in range(n)]) + 0.0 * v[0]  # noqa: E731 - constants too
-    G_ad = np.asarray(jaxutil.jit_reference(jax.vmap(jax.grad(scalar)))(jnp.asarray(P)))
-    errors = {"autodiff": mixed_error(G_sym, G_ad, axis=0),
-              "finite_difference": _fd_errors(G_sym, finite_diff.gradient, fc, cols, 2,
+    # the autodiff reference leaves now (to the JAX worker, where a command started one)
+    autodiff = jax_process.reference(f, xs, P, H_sym is not None)
+    errors = {"finite_difference": _fd_errors(G_sym, finite_diff.gradient, fc, cols, 2,
                                               tolerance("finite_difference"))}
     hess_errors = {}
     if H_sym is not None:
-        H_ad = np.asarray(jaxutil.jit_reference(jax.vmap(jax.hessian(scalar)))(jnp.asarray(P)))
-        hess_errors = {"autodiff": mixed_error(H_sym, H_ad, axis=0),
-                       "finite_difference": _fd_errors(H_sym, finite_diff.hessian, fc, cols, 1,
+        hess_errors = {"finite_difference": _fd_errors(H_sym, finite_diff.hessian, fc, cols, 1,
                                                         tolerance("finite_difference_hessian"))}
 
     fmp = _mp_function(f, xs)
@@ -231,6 +226,10 @@ def certify(
     errors["high_precision"] = mixed_error(G_sym, np.array(hp), axis=0)
     if hp_h:
         hess_errors["high_precision"] = mixed_error(H_sym, np.array(hp_h), axis=0)
+    G_ad, H_ad = autodiff.result()
+    errors["autodiff"] = mixed_error(G_sym, G_ad, axis=0)
+    if H_sym is not None:
+        hess_errors["autodiff"] = mixed_error(H_sym, H_ad, axis=0)
 
     failures = []
     maxima = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..backends import jaxutil
+from ..backends import jax_process, jaxutil
 from ..core import limits
 from .common import add_expr_args, emit, read_function, read_point
 
@@ -22,13 +22,16 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    jaxutil.preload()  # the certificate's JAX reference loads while SymPy works
-    from ..explore import derive
+    # the certificate's JAX reference: a worker imports JAX on the other core while SymPy works
+    with jax_process.started() as worker:
+        if worker is None:
+            jaxutil.preload()  # no worker: JAX loads in a thread here instead
+        from ..explore import derive
 
-    limits.check("random_points", args.random, "--random")
-    f, names = read_function(args)
-    point = read_point(args.at, names)
-    result = derive(f, names, point, with_hessian=args.hessian, n_random=args.random,
-                    with_steps=args.steps)
+        limits.check("random_points", args.random, "--random")
+        f, names = read_function(args)
+        point = read_point(args.at, names)
+        result = derive(f, names, point, with_hessian=args.hessian, n_random=args.random,
+                        with_steps=args.steps)
     emit(args, result.to_dict(), str(result))
     return 0 if result.ok else 1
