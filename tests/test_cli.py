@@ -104,3 +104,9 @@ def test_light_listing_matches_the_commands():
     from workbench.cli import build_parser
 
     assert build_parser(None).format_help() == build_parser().format_help()
+
+
+def test_derive_hessian_of_a_relu_product_is_certified(cli_json):
+    # its Hessian holds δ(x − y), which used to stop the command with an internal error
+    code, d, _ = cli_json("derive", "relu(x - y)*x", "--hessian")
+    assert code == 0 and d["certificate"]["verdict"] == "certified"

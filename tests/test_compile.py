@@ -312,3 +312,15 @@ def test_property_fused_agrees_with_numpy_on_random_functions(terms, coeffs):
     pts = [rng.uniform(-2, 2, 64), rng.uniform(-2, 2, 64)]
     assert mixed(compile(g, ["x", "y"], "fused")(*pts), compile(g, ["x", "y"], "numpy")(*pts)) \
         < TOL
+
+
+@pytest.mark.parametrize("backend", ["numpy", "mpmath", "jax", "fused"])
+def test_dirac_delta_is_zero_off_its_kink_and_undefined_on_it(backend):
+    # the Hessian of x·relu(x − y) holds x·δ(x − y): no library has δ, every backend prints it
+    x, y = sp.symbols("x y", real=True)
+    H = hessian(x * sp.Max(0, x - y), [x, y])
+    assert H.has(sp.DiracDelta)
+    got = np.asarray(compile(H, [x, y], backend)(np.array([1.5, 1.0]), np.array([0.5, 1.0])),
+                     dtype=float)
+    assert got[:, :, 0].tolist() == [[2.0, -1.0], [-1.0, 0.0]]  # x > y: H by hand
+    assert np.isnan(got[0, 0, 1]) and np.isnan(got[1, 1, 1])    # x = y: no second derivative

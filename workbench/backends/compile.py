@@ -82,6 +82,23 @@ def _flatten(exprs) -> tuple[list[sp.Expr], tuple[int, ...]]:
     return [exprs], ()
 
 
+def pointwise(e: sp.Expr) -> sp.Expr:
+    """``e`` with each Dirac delta δ(a) as a function of points: 0 where a ≠ 0, NaN where a = 0.
+
+    A delta comes from differentiating a step (the slope of relu, max, sign):
+    away from the kink it is 0, at the kink the derivative does not exist.  No
+    array library has it; written as a ``Piecewise`` every backend prints it.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> pointwise(x * sp.DiracDelta(x - 1))
+    x*Piecewise((nan, Eq(x, 1)), (0, True))
+    """
+    if not e.has(sp.DiracDelta):
+        return e
+    return e.replace(sp.DiracDelta,
+                     lambda a, *order: sp.Piecewise((sp.nan, sp.Eq(a, 0)), (0, True)))
+
+
 @dataclass
 class Compiled:
     """A compiled expression (or array of expressions) and how it was made."""
@@ -335,6 +352,7 @@ def compile(  # noqa: A001 - the verb users look for
     module with NumPy's names, e.g. ``numpy`` to test the GPU path on a CPU.
     """
     flat, shape = _flatten(exprs)
+    flat = [pointwise(e) for e in flat]
     xs = symbols(variables)
     sets = fastdiff.symbol_sets(flat)
     extra = set().union(*sets) - set(xs)
