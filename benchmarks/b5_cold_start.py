@@ -12,6 +12,12 @@ Rounds interleave the commands in a shuffled order (seeded) so that a burst of
 load slows one round of every command, not every round of one.  Each command
 must exit 0 in every round: one that fails is a failed check, not a fast row.
 
+The last two rows are an instructor's edit-build loop (full runs only): the
+four course sheets built into an empty cache folder (outcomes and compiled
+kernels alike: a first build on a fresh machine), then built again after one
+word of one exercise's title changed (:func:`one_word_change`), in a copy of
+the exercise files; :data:`SHEET_ROUNDS` rounds.
+
 >>> [name for name, _ in COMMANDS][:2]
 ['python -c "import sympy, jax"', 'workbench --help']
 """
@@ -20,9 +26,12 @@ from __future__ import annotations
 
 import os
 import random
+import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,8 +51,13 @@ COMMANDS = [
      ["-m", "workbench", "matrix", "x.T @ A @ x", "--wrt", "x", "--json"]),
 ]
 ROUNDS, QUICK_ROUNDS = 7, 2
+#: the course sheets of the edit-build rows, and how many times each is timed
+SHEETS, SHEET_ROUNDS = ("hw1", "slides", "notes", "lab"), 3
+COLD_SHEETS = f"workbench sheet {' '.join(SHEETS)}, empty cache"
+EDITED_SHEETS = f"workbench sheet {' '.join(SHEETS)}, one word changed"
 #: the issue's goals: (row label, seconds, or None; ratio to the reference, or None)
-GOALS = [("workbench --help", 0.3, None), ("workbench derive 'x**2*y' --json", None, 1.0)]
+GOALS = [("workbench --help", 0.3, None), ("workbench derive 'x**2*y' --json", None, 1.0),
+         (COLD_SHEETS, 25.0, None), (EDITED_SHEETS, 5.0, None)]
 
 COLUMNS = [("command", "command"), ("min_s", "min s"), ("median_s", "median s"),
            ("max_s", "max s"), ("x_reference", "× import sympy, jax (median)"),
@@ -66,6 +80,42 @@ def _spawn(args: list[str], env: dict[str, str]) -> tuple[float, int]:
     return time.perf_counter() - start, proc.returncode
 
 
+def one_word_change(text: str) -> str:
+    """The exercise file with one word added to its first exercise's title.
+
+    >>> print(one_word_change("[sheet]\\ntitle = 'HW'\\n[[exercise]]\\ntitle = 'Gradients'"))
+    [sheet]
+    title = 'HW'
+    [[exercise]]
+    title = 'Revised Gradients'
+    """
+    start = text.index("[[exercise]]")
+    return text[:start] + re.sub(r"^(title = )(['\"])", r"\1\2Revised ", text[start:], count=1,
+                                 flags=re.M)
+
+
+def _sheet_times(rounds: int, env: dict[str, str], say) -> dict[str, tuple[list[float], set]]:
+    """Seconds of a cold build of :data:`SHEETS` and of the rebuild after one word changed."""
+    source = Path(workbench.__file__).resolve().parents[1] / "exercises"
+    times: dict[str, tuple[list[float], set]] = {COLD_SHEETS: ([], set()),
+                                                 EDITED_SHEETS: ([], set())}
+    for k in range(rounds):
+        say(f"B5 sheets round {k + 1}/{rounds}")
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(shutil.copytree(source, Path(tmp) / "exercises"))
+            build = ["-m", "workbench", "sheet", *(str(folder / f"{n}.toml") for n in SHEETS),
+                     "-o", str(Path(tmp) / "out"), "-q"]
+            env = {**env, "WORKBENCH_CACHE": str(Path(tmp) / "cache")}
+            for label in (COLD_SHEETS, EDITED_SHEETS):
+                if label == EDITED_SHEETS:
+                    first = folder / f"{SHEETS[0]}.toml"
+                    first.write_text(one_word_change(first.read_text()))
+                seconds, code = _spawn(build, env)
+                times[label][0].append(seconds)
+                times[label][1].add(code)
+    return times
+
+
 def run(rounds: int = ROUNDS, quick: bool = False, progress=None, seed: int = 0) -> Section:
     """The B5 section: every command of :data:`COMMANDS`, ``rounds`` times, interleaved."""
     say = progress or (lambda msg: None)
@@ -86,6 +136,16 @@ def run(rounds: int = ROUNDS, quick: bool = False, progress=None, seed: int = 0)
         section.rows.append({"command": name, "min_s": min(t), "median_s": statistics.median(t),
                              "max_s": max(t), "x_reference": statistics.median(t) / ref,
                              "exit_ok": codes[name] == {0}})
+    if not quick:
+        for name, (t, exits) in _sheet_times(SHEET_ROUNDS, env, say).items():
+            section.rows.append({"command": name, "min_s": min(t),
+                                 "median_s": statistics.median(t), "max_s": max(t),
+                                 "x_reference": None, "exit_ok": exits == {0}})
+        section.notes.append(
+            f"sheet rows: {SHEET_ROUNDS} rounds after the command rounds, each in a fresh copy "
+            "of exercises/ with an empty WORKBENCH_CACHE (no PDF); the second build follows "
+            "a one-word change of the first exercise's title in "
+            f"{SHEETS[0]}.toml, so that exercise alone is solved again")
     section.checks_passed = all(r["exit_ok"] for r in section.rows)
     section.notes += [
         f"{rounds} rounds, commands interleaved in a shuffled order; each a fresh process "
