@@ -267,6 +267,23 @@ def test_external_tools_start_without_jax_fork_warnings():
     assert [str(w.message) for w in seen] == []
 
 
+def test_jax_preload_starts_after_numpy_is_imported():
+    # two threads importing NumPy at once met a partially initialized module about one
+    # `workbench matrix` start in a hundred (exit 3): NumPy is imported before the thread
+    code = (
+        "import sys, threading\n"
+        "from workbench.backends import jaxutil\n"
+        "assert 'numpy' not in sys.modules\n"
+        "seen = []\n"
+        "jaxutil._load_and_start = lambda: seen.append(hasattr(sys.modules.get('numpy'), "
+        "'ndarray'))\n"
+        "jaxutil.preload(); jaxutil._loader.join()\n"
+        "print(seen)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[True]"
+
+
 def test_simplify_is_chosen_by_size_not_time():
     import sympy as sp
 

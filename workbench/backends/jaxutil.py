@@ -42,9 +42,14 @@ def preload() -> None:
     """Start importing JAX and its CPU backend in a background thread (once).
 
     The thread is not a daemon: the process ends only after the import has, so
-    an early exit never tears down a half-initialized extension module.
+    an early exit never tears down a half-initialized extension module.  NumPy
+    is imported here first: JAX and SymPy both import it, and two threads
+    importing NumPy's extension modules at once can meet a partially
+    initialized one (an ImportError, about one start in a hundred).
     """
     global _loader
+    import numpy  # noqa: F401 - before the thread: see above
+
     with _lock:
         if _loader is None:
             _loader = threading.Thread(target=_load_and_start, name="workbench-jax-preload")
