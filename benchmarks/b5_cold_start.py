@@ -53,6 +53,7 @@ COMMANDS = [
 ROUNDS, QUICK_ROUNDS = 7, 2
 #: the course sheets of the edit-build rows, and how many times each is timed
 SHEETS, SHEET_ROUNDS = ("hw1", "slides", "notes", "lab"), 3
+COPIED = ("exercises", "proofs")
 COLD_SHEETS = f"workbench sheet {' '.join(SHEETS)}, empty cache"
 EDITED_SHEETS = f"workbench sheet {' '.join(SHEETS)}, one word changed"
 #: the issue's goals: (row label, seconds, or None; ratio to the reference, or None)
@@ -96,13 +97,15 @@ def one_word_change(text: str) -> str:
 
 def _sheet_times(rounds: int, env: dict[str, str], say) -> dict[str, tuple[list[float], set]]:
     """Seconds of a cold build of :data:`SHEETS` and of the rebuild after one word changed."""
-    source = Path(workbench.__file__).resolve().parents[1] / "exercises"
+    root = Path(workbench.__file__).resolve().parents[1]
     times: dict[str, tuple[list[float], set]] = {COLD_SHEETS: ([], set()),
                                                  EDITED_SHEETS: ([], set())}
     for k in range(rounds):
         say(f"B5 sheets round {k + 1}/{rounds}")
         with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(shutil.copytree(source, Path(tmp) / "exercises"))
+            for part in COPIED:  # the exercise files and the proofs they name
+                shutil.copytree(root / part, Path(tmp) / part)
+            folder = Path(tmp) / "exercises"
             build = ["-m", "workbench", "sheet", *(str(folder / f"{n}.toml") for n in SHEETS),
                      "-o", str(Path(tmp) / "out"), "-q"]
             env = {**env, "WORKBENCH_CACHE": str(Path(tmp) / "cache")}
@@ -143,8 +146,8 @@ def run(rounds: int = ROUNDS, quick: bool = False, progress=None, seed: int = 0)
                                  "x_reference": None, "exit_ok": exits == {0}})
         section.notes.append(
             f"sheet rows: {SHEET_ROUNDS} rounds after the command rounds, each in a fresh copy "
-            "of exercises/ with an empty WORKBENCH_CACHE (no PDF); the second build follows "
-            "a one-word change of the first exercise's title in "
+            "of exercises/ and proofs/ with an empty WORKBENCH_CACHE (no PDF); the second "
+            "build follows a one-word change of the first exercise's title in "
             f"{SHEETS[0]}.toml, so that exercise alone is solved again")
     section.checks_passed = all(r["exit_ok"] for r in section.rows)
     section.notes += [
