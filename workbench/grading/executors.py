@@ -27,11 +27,14 @@ importable there (a module-level function of an installed workbench).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from typing import Any, TypeVar
 
 from ..core.errors import InputError
+from ..core.processes import die_with_parent
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -88,7 +91,9 @@ def map_units(fn: Callable[[T], R], units: Sequence[T], jobs: int = 1,
     if executor is None or executor == "processes":
         if jobs <= 1 or len(units) <= 1:
             return [fn(u) for u in units]
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # spawn, not fork: JAX's threads (loaded by the checks) do not survive a fork
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
+                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             return list(pool.map(fn, units, chunksize=max(1, len(units) // (4 * jobs))))
     if not isinstance(executor, str):
         return _on_dask(fn, units, executor)
