@@ -99,6 +99,15 @@ def pointwise(e: sp.Expr) -> sp.Expr:
                      lambda a, *order: sp.Piecewise((sp.nan, sp.Eq(a, 0)), (0, True)))
 
 
+def _pointwise_entries(flat: list[sp.Expr]) -> list[sp.Expr]:
+    """:func:`pointwise` of every entry, each distinct object once (a Hessian holds 10⁶ zeros)."""
+    distinct = {id(e): e for e in flat}
+    done = {i: pointwise(e) for i, e in distinct.items()}
+    if all(done[i] is e for i, e in distinct.items()):
+        return flat
+    return [done[id(e)] for e in flat]
+
+
 @dataclass
 class Compiled:
     """A compiled expression (or array of expressions) and how it was made."""
@@ -352,7 +361,7 @@ def compile(  # noqa: A001 - the verb users look for
     module with NumPy's names, e.g. ``numpy`` to test the GPU path on a CPU.
     """
     flat, shape = _flatten(exprs)
-    flat = [pointwise(e) for e in flat]
+    flat = _pointwise_entries(flat)
     xs = symbols(variables)
     sets = fastdiff.symbol_sets(flat)
     extra = set().union(*sets) - set(xs)
