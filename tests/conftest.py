@@ -80,6 +80,25 @@ def cli_json(cli):
     return run
 
 
+def fake_pdflatex(tmp_path: Path, monkeypatch, script: str) -> Path:
+    """A ``pdflatex`` that runs ``script`` (sh), alone on PATH (no latexmk): the TeX of a test."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "pdflatex").write_text("#!/bin/sh\n" + script)
+    (fake / "pdflatex").chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake))
+    return fake
+
+
+def failing_pdflatex(tmp_path: Path, monkeypatch, line: str) -> Path:
+    """A ``pdflatex`` that logs an undefined control sequence at ``line`` and fails."""
+    return fake_pdflatex(tmp_path, monkeypatch,
+                         "for a; do tex=$a; done\n"  # the last argument is the .tex
+                         f"printf '! Undefined control sequence.\\n{line}\\n' "
+                         '> "${tex%.tex}.log"\n'
+                         "exit 1\n")
+
+
 ROOT = Path(__file__).resolve().parents[1]
 #: the course documents, one exercise file each
 DOCUMENTS = ("hw1", "slides", "notes", "lab")

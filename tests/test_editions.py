@@ -12,6 +12,8 @@ from workbench.sheets.build import build_many, overfull_boxes
 from workbench.tasks import runner
 from workbench.tasks.model import Boxed, Check, InstructorOnly, Outcome, Table, Text
 
+from .conftest import failing_pdflatex
+
 TINY = '''
 [sheet]
 title = "A parabola"
@@ -156,14 +158,7 @@ def test_problems_only_build_solves_nothing(tmp_path, monkeypatch):
 
 
 def test_failed_pdf_of_an_edition_keeps_its_log_and_names_it(tmp_path, cli, monkeypatch):
-    fake = tmp_path / "bin"
-    fake.mkdir()
-    (fake / "pdflatex").write_text(
-        "#!/bin/sh\nfor a; do tex=$a; done\n"  # the last argument is the .tex
-        "printf '! Undefined control sequence.\\nl.7 \\\\oops\\n' > \"${tex%.tex}.log\"\n"
-        "exit 1\n")
-    (fake / "pdflatex").chmod(0o755)
-    monkeypatch.setenv("PATH", str(fake))
+    failing_pdflatex(tmp_path, monkeypatch, "l.7 \\\\oops")
     (tmp_path / "tiny.toml").write_text(TINY)
     code, _, err = cli("sheet", str(tmp_path / "tiny.toml"), "-o", str(tmp_path / "out"),
                        "--pdf", "--edition", "problems")

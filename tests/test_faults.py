@@ -19,7 +19,7 @@ import pytest
 from workbench.core import limits
 from workbench.core.errors import InputError
 
-from .conftest import ROOT
+from .conftest import ROOT, failing_pdflatex, fake_pdflatex
 
 
 def one_line(err: str) -> bool:
@@ -341,7 +341,7 @@ def test_user_text_that_used_to_break_latex(tmp_path, cli):
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
 
-FAKE_PDFLATEX = """#!/bin/sh
+FAKE_PDFLATEX = """\
 /bin/sleep 120 &
 echo $! > "{pids}"
 echo $$ >> "{pids}"
@@ -351,12 +351,8 @@ echo $$ >> "{pids}"
 
 def test_looping_pdflatex_is_ended_with_its_children(tmp_path, cli, monkeypatch):
 
-    fake = tmp_path / "bin"
-    fake.mkdir()
     pids = tmp_path / "pids"
-    (fake / "pdflatex").write_text(FAKE_PDFLATEX.format(pids=pids))
-    (fake / "pdflatex").chmod(0o755)
-    monkeypatch.setenv("PATH", str(fake))  # no latexmk: the fake pdflatex is the TeX
+    fake_pdflatex(tmp_path, monkeypatch, FAKE_PDFLATEX.format(pids=pids))
     monkeypatch.setenv("WORKBENCH_LATEX_TIMEOUT", "1")
     src = _sheet(tmp_path, "loop.toml", title="x" * 900)
     start = time.monotonic()
@@ -374,14 +370,7 @@ def test_looping_pdflatex_is_ended_with_its_children(tmp_path, cli, monkeypatch)
 
 
 def test_latex_error_is_one_line_naming_the_file_and_the_kept_log(tmp_path, cli, monkeypatch):
-    fake = tmp_path / "bin"
-    fake.mkdir()
-    (fake / "pdflatex").write_text(
-        "#!/bin/sh\nfor a; do tex=$a; done\n"  # the last argument is the .tex
-        "printf '! Undefined control sequence.\\nl.42 \\\\broken\\n' > \"${tex%.tex}.log\"\n"
-        "exit 1\n")
-    (fake / "pdflatex").chmod(0o755)
-    monkeypatch.setenv("PATH", str(fake))
+    failing_pdflatex(tmp_path, monkeypatch, "l.42 \\\\broken")
     src = _sheet(tmp_path, "bad.toml")
     code, out, err = cli("sheet", str(src), "-o", str(tmp_path / "out"), "--pdf",
                          "--no-progress", "-j", "1")
