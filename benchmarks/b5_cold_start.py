@@ -108,12 +108,12 @@ def _sheet_times(rounds: int, env: dict[str, str], say) -> dict[str, tuple[list[
             folder = Path(tmp) / "exercises"
             build = ["-m", "workbench", "sheet", *(str(folder / f"{n}.toml") for n in SHEETS),
                      "-o", str(Path(tmp) / "out"), "-q"]
-            env = {**env, "WORKBENCH_CACHE": str(Path(tmp) / "cache")}
+            cold = {**env, "WORKBENCH_CACHE": str(Path(tmp) / "cache")}
             for label in (COLD_SHEETS, EDITED_SHEETS):
                 if label == EDITED_SHEETS:
                     first = folder / f"{SHEETS[0]}.toml"
                     first.write_text(one_word_change(first.read_text()))
-                seconds, code = _spawn(build, env)
+                seconds, code = _spawn(build, cold)
                 times[label][0].append(seconds)
                 times[label][1].add(code)
     return times

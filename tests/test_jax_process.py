@@ -47,6 +47,20 @@ def _points(n, rows=17):
     return np.random.default_rng(1).uniform(-2, 2, size=(rows, n))
 
 
+def _checked(f, xs, P, origin: str, worker=None, with_hessian: bool = True):
+    """f's reference at P through ``worker``: the in-process arrays bit for bit, from ``origin``."""
+    ref = jax_process.reference(f, xs, P, with_hessian, worker=worker)
+    G, H = ref.result()
+    G0, H0 = jax_process.in_process(f, xs, P, with_hessian)
+    assert ref.origin == origin
+    assert G.dtype == G0.dtype == np.float64
+    np.testing.assert_array_equal(G, G0)  # the same computation: bit for bit
+    if with_hessian:
+        np.testing.assert_array_equal(H, H0)
+    else:
+        assert H is None and H0 is None
+
+
 def _running(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/status") as status:
@@ -82,17 +96,7 @@ def test_printed_code_is_what_lambdify_runs(text):
 @pytest.mark.parametrize("with_hessian", [True, False])
 def test_worker_arrays_equal_in_process(worker, text, with_hessian):
     f, xs = _function(text)
-    P = _points(len(xs))
-    ref = jax_process.reference(f, xs, P, with_hessian, worker=worker)
-    G, H = ref.result()
-    G0, H0 = jax_process.in_process(f, xs, P, with_hessian)
-    assert ref.origin == "worker"
-    assert G.dtype == G0.dtype == np.float64
-    np.testing.assert_array_equal(G, G0)  # the same computation: bit for bit
-    if with_hessian:
-        np.testing.assert_array_equal(H, H0)
-    else:
-        assert H is None and H0 is None
+    _checked(f, xs, _points(len(xs)), "worker", worker, with_hessian)
 
 
 def test_a_name_the_worker_lacks_falls_back(worker, monkeypatch):
@@ -101,16 +105,9 @@ def test_a_name_the_worker_lacks_falls_back(worker, monkeypatch):
     monkeypatch.setattr(jax_process, "jax_source",
                         lambda f, xs: (source.replace("return ", "return mystery + "), imports))
     P = _points(2)
-    ref = jax_process.reference(f, xs, P, True, worker=worker)
-    G, H = ref.result()
-    G0, H0 = jax_process.in_process(f, xs, P, True)
-    np.testing.assert_array_equal(G, G0)
-    np.testing.assert_array_equal(H, H0)
-    assert ref.origin == "in-process"
+    _checked(f, xs, P, "in-process", worker)
     monkeypatch.undo()  # one function failed, not the worker: it serves the next
-    again = jax_process.reference(f, xs, P, True, worker=worker)
-    np.testing.assert_array_equal(again.result()[0], G0)
-    assert again.origin == "worker"
+    _checked(f, xs, P, "worker", worker)
 
 
 def test_the_worker_never_loads_sympy_or_the_workbench():
@@ -124,15 +121,9 @@ def test_a_killed_worker_falls_back_and_is_retired():
     w.proc.wait()
     f, xs = _function("sigmoid(x)*y")
     P = _points(2)
-    ref = jax_process.reference(f, xs, P, True, worker=w)
-    G, H = ref.result()
-    G0, H0 = jax_process.in_process(f, xs, P, True)
-    np.testing.assert_array_equal(G, G0)
-    np.testing.assert_array_equal(H, H0)
-    assert ref.origin == "in-process" and w.broken
-    retired = jax_process.reference(f, xs, P, True, worker=w)
-    retired.result()
-    assert retired.origin == "in-process"
+    _checked(f, xs, P, "in-process", w)
+    assert w.broken
+    _checked(f, xs, P, "in-process", w)  # retired: not asked again
 
 
 def test_the_worker_ends_with_its_parent_and_with_stop():
@@ -174,12 +165,7 @@ def test_an_unread_answer_is_skipped_not_taken(worker):
     f2, _ = _function("sigmoid(x)*y**3")
     P = _points(2)
     jax_process.reference(f1, xs, P, True, worker=worker)  # abandoned (its certify raised, say)
-    ref = jax_process.reference(f2, xs, P, True, worker=worker)
-    G, H = ref.result()
-    G0, H0 = jax_process.in_process(f2, xs, P, True)
-    assert ref.origin == "worker"
-    np.testing.assert_array_equal(G, G0)
-    np.testing.assert_array_equal(H, H0)
+    _checked(f2, xs, P, "worker", worker)
 
 
 def test_the_worker_answers_without_importing_sympy():
